@@ -1,0 +1,59 @@
+/**
+ * Lifecycle of one recipient of a campaign.
+ *
+ * pending → sending → sent → delivered → read, or → failed; skipped and cancelled end a row that
+ * was never sent. `unknown` is a send whose outcome was lost (the request may have left); only a
+ * status webhook settles it, it is never blindly repeated.
+ */
+export const RECIPIENT_STATUSES = [
+  'pending',
+  'sending',
+  'unknown',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
+
+/** Statuses a provider webhook can report. */
+export const DELIVERY_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Rank used to keep status changes monotonic: a row only ever moves to a higher rank, so late,
+ * duplicated or reordered webhooks cannot move it backwards. Must match the SQL function
+ * `recipient_status_rank` created by the migrations.
+ */
+export const STATUS_RANK: Record<RecipientStatus, number> = {
+  pending: 0,
+  sending: 1,
+  unknown: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+  skipped: 5,
+  cancelled: 5,
+};
+
+export function canMoveTo(from: RecipientStatus, to: RecipientStatus): boolean {
+  return STATUS_RANK[to] > STATUS_RANK[from];
+}
+
+/** Statuses after which the engine expects nothing more for the row. */
+export const SETTLED_STATUSES: readonly RecipientStatus[] = [
+  'delivered',
+  'read',
+  'failed',
+  'skipped',
+  'cancelled',
+];
+
+export type StatusCounts = Record<RecipientStatus, number>;
+
+export function emptyCounts(): StatusCounts {
+  return Object.fromEntries(RECIPIENT_STATUSES.map((s) => [s, 0])) as StatusCounts;
+}

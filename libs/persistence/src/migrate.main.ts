@@ -1,0 +1,8 @@
+import { databaseSettings, loadConfigOrExit } from '#libs/config';
+import { migrate } from './migrate.js';
+
+const config = loadConfigOrExit(databaseSettings, 'migrate');
+const applied = await migrate(config.DATABASE_URL);
+process.stdout.write(
+  applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema is up to date\n',
+);

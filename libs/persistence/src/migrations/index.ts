@@ -1,0 +1,6 @@
+import { Migration20261123140656 } from './20261123140656-initial.migration.js';
+
+/** Every migration, in order; listed explicitly so the same list works from sources and dist. */
+export const migrationsList = [
+  { name: Migration20261123140656.name, class: Migration20261123140656 },
+];

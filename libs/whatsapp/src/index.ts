@@ -1,0 +1,5 @@
+export * from './cloud-api.types.js';
+export * from './error-classes.js';
+export * from './errors.js';
+export * from './webhook.codec.js';
+export * from './whatsapp.client.js';
