@@ -153,9 +153,11 @@ export class RecipientRepository {
         { id: string; campaign_id: string; status: RecipientStatus; wamid: string | null }[]
       >(
         `select id, campaign_id, status, wamid from recipients
-         where id = any(?::bigint[]) or wamid = any(?::text[])
+         where id in (select jsonb_array_elements_text(?::jsonb)::bigint)
+            or wamid in (select jsonb_array_elements_text(?::jsonb))
          order by id for update`,
-        [ids, wamids],
+        // JSON, because the driver expands plain arrays into placeholder lists.
+        [JSON.stringify(ids), JSON.stringify(wamids)],
       );
       const rows: CurrentRow[] = locked.map((r) => ({
         id: Number(r.id),

@@ -1,0 +1,62 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import { CampaignRepository, MikroORM, ormOptions, RecipientRepository } from '#libs/persistence';
+import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
+import { API_CONFIG, type ApiConfig } from '../api.config.js';
+
+export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
+
+/**
+ * The API's connections to PostgreSQL and Temporal, and the repositories and workflow helpers
+ * built on them. Closed on shutdown.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        {
+          provide: MikroORM,
+          useFactory: () => MikroORM.init(ormOptions({ databaseUrl: config.DATABASE_URL })),
+        },
+        {
+          provide: TEMPORAL_CLIENT,
+          useFactory: () =>
+            connectTemporalClient({
+              address: config.TEMPORAL_ADDRESS,
+              namespace: config.TEMPORAL_NAMESPACE,
+            }),
+        },
+        {
+          provide: CampaignRepository,
+          inject: [MikroORM],
+          useFactory: (orm: MikroORM) => new CampaignRepository(orm.em),
+        },
+        {
+          provide: RecipientRepository,
+          inject: [MikroORM],
+          useFactory: (orm: MikroORM) => new RecipientRepository(orm.em),
+        },
+        {
+          provide: CampaignLifecycle,
+          inject: [TEMPORAL_CLIENT],
+          useFactory: (client: Client) => new CampaignLifecycle(client, config.TEMPORAL_TASK_QUEUE),
+        },
+      ],
+      exports: [API_CONFIG, MikroORM, TEMPORAL_CLIENT, CampaignRepository, RecipientRepository, CampaignLifecycle],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.temporal.connection.close();
+    await this.orm.close();
+  }
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { loadConfigOrExit } from '#libs/config';
+import { apiConfigSchema } from './api.config.js';
+import { AppModule } from './app.module.js';
+
+const config = loadConfigOrExit(apiConfigSchema, 'api');
+const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  // Webhook signatures are checked against the exact bytes received.
+  rawBody: true,
+  bodyParser: false,
+});
+app.useBodyParser('json', { limit: config.BODY_LIMIT });
+app.use(helmet());
+app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false });
+app.enableShutdownHooks();
+
+const openApi = SwaggerModule.createDocument(
+  app,
+  new DocumentBuilder()
+    .setTitle('WhatsApp campaign engine')
+    .setDescription('Contacts, templates and durable WhatsApp campaigns')
+    .setVersion('1')
+    .addBearerAuth()
+    .build(),
+);
+SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'docs/openapi.json' });
+
+await app.listen(config.PORT, config.HOST);
+new Logger('api').log(`listening on ${await app.getUrl()}`);

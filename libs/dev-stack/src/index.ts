@@ -1,0 +1,16 @@
+export {
+  ensureDatabase,
+  freePort,
+  startEmbeddedDatabase,
+  withDatabase,
+  type RunningDatabase,
+} from './embedded-database.js';
+export { startService, waitForHttp, type ServiceProcess } from './processes.js';
+export {
+  projectCacheDir,
+  resolveTemporalBinary,
+  TEMPORAL_CLI_VERSION,
+  type TemporalBinary,
+} from './temporal-binary.js';
+export { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.js';
+export { SERVICE_SCRIPTS, projectRoot } from './layout.js';

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfigOrExit } from '#libs/config';
+import { migrate } from '#libs/persistence';
+import { ensureDatabase, startEmbeddedDatabase, type RunningDatabase } from './embedded-database.js';
+import { projectRoot, SERVICE_SCRIPTS } from './layout.js';
+import { startService, waitForHttp, type ServiceProcess } from './processes.js';
+import { SECRET_KEYS, startConfigSchema } from './start.config.js';
+import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.js';
+
+/**
+ * `npm start`: brings up every part the engine needs on this machine, then the worker and the
+ * API, and stops all of them on Ctrl-C.
+ */
+const config = loadConfigOrExit(startConfigSchema, 'start');
+const dataDir = path.join(projectRoot, '.data');
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+const stops: (() => Promise<void>)[] = [];
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping…');
+    for (const stop of stops.reverse()) await stop().catch((e: Error) => say(e.message));
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+/** Dev secrets are generated once and kept in .data so tokens survive restarts. */
+async function devSecrets() {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  } catch {
+    const secret = () => randomBytes(24).toString('base64url');
+    const secrets = {
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      ADMIN_PASSWORD: secret(),
+      WHATSAPP_TOKEN: secret(),
+      WHATSAPP_APP_SECRET: secret(),
+      WEBHOOK_VERIFY_TOKEN: secret(),
+      WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
+    };
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}
+
+try {
+  await mkdir(dataDir, { recursive: true });
+  // Secrets the user set explicitly win over the generated ones.
+  const chosen = Object.fromEntries(SECRET_KEYS.flatMap((k) => (config[k] ? [[k, config[k]]] : [])));
+  const secrets: Record<string, string> = { ...(await devSecrets()), ...chosen };
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    say('starting embedded PostgreSQL (.data/postgres)…');
+    const db: RunningDatabase = await startEmbeddedDatabase({
+      dataDir: path.join(dataDir, 'postgres'),
+      port: config.EMBEDDED_POSTGRES_PORT,
+      persistent: true,
+    });
+    stops.push(db.stop);
+    databaseUrl = await ensureDatabase(db.serverUrl, 'wa_engine');
+  }
+  const applied = await migrate(databaseUrl);
+  say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUi = 'the UI of your Temporal cluster';
+  if (!temporalAddress) {
+    say('starting the Temporal dev server…');
+    const temporal: TemporalDevServer = await startTemporalDevServer({
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFilename: path.join(dataDir, 'temporal.sqlite'),
+      log: say,
+    });
+    stops.push(temporal.stop);
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl as string;
+    say(`Temporal CLI ${temporal.binary.version ?? ''} from ${temporal.binary.source}`);
+  }
+
+  const apiUrl = `http://127.0.0.1:${config.PORT}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...secrets,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    ADMIN_EMAIL: config.ADMIN_EMAIL,
+    PORT: String(config.PORT),
+  };
+
+  const services: ServiceProcess[] = [];
+  const launch = (name: string, script: string) => {
+    const service = startService(name, script, env);
+    services.push(service);
+    stops.push(() => service.stop());
+    void service.exited.then((code) => {
+      if (!stopping) {
+        say(`${name} exited (code ${code}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+    return service;
+  };
+
+  if (!config.WHATSAPP_API_BASE_URL) {
+    env.WHATSAPP_API_BASE_URL = `http://127.0.0.1:${config.SANDBOX_PORT}`;
+    env.SANDBOX_PORT = String(config.SANDBOX_PORT);
+    env.SANDBOX_WEBHOOK_URL = `${apiUrl}/webhooks/whatsapp`;
+    const sandbox = launch('sandbox', SERVICE_SCRIPTS.sandbox);
+    await waitForHttp(`${env.WHATSAPP_API_BASE_URL}/sandbox/health`, { service: sandbox });
+  }
+  launch('worker', SERVICE_SCRIPTS.worker);
+  const api = launch('api', SERVICE_SCRIPTS.api);
+  await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 120_000 });
+
+  say(
+    [
+      '',
+      'The engine is running. Ctrl-C stops everything.',
+      `  API            ${apiUrl}`,
+      `  OpenAPI docs   ${apiUrl}/docs`,
+      `  Temporal UI    ${temporalUi}`,
+      config.WHATSAPP_API_BASE_URL
+        ? `  WhatsApp       ${config.WHATSAPP_API_BASE_URL}`
+        : `  WA sandbox     ${env.WHATSAPP_API_BASE_URL}/sandbox/messages`,
+      '',
+      'Get an access token:',
+      `  curl -s -X POST ${apiUrl}/v1/auth/token -H 'content-type: application/json' \\`,
+      `    -d '{"email":"${config.ADMIN_EMAIL}","password":"${secrets.ADMIN_PASSWORD}"}'`,
+      '(the generated dev secrets are in .data/dev-secrets.json)',
+      '',
+    ].join('\n'),
+  );
+} catch (err) {
+  say(`failed: ${(err as Error).stack ?? String(err)}`);
+  await shutdown(1);
+}
