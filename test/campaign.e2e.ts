@@ -42,7 +42,9 @@ describe('a campaign, end to end', () => {
     const result = (await handle.result()) as { read: number };
     expect(result.read).toBe(50);
 
-    const sent = (await (await fetch(`${engine.sandboxUrl}/sandbox/messages`)).json()) as SandboxMessages;
+    const sent = (await (
+      await fetch(`${engine.sandboxUrl}/sandbox/messages`)
+    ).json()) as SandboxMessages;
     expect(sent.count).toBe(50);
     const recipients = sent.messages.map((m) => m.to).sort();
     expect(recipients).toEqual(numbers.map((n) => n.slice(1)).sort());

@@ -30,7 +30,10 @@ describe('webhook intake', () => {
               field: 'messages',
               value: {
                 messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550000000', phone_number_id: '100000000000001' },
+                metadata: {
+                  display_phone_number: '15550000000',
+                  phone_number_id: '100000000000001',
+                },
                 statuses: [
                   {
                     id: wamid,
@@ -57,9 +60,16 @@ describe('webhook intake', () => {
       body,
     });
 
+  interface RowState {
+    id: string;
+    status: string;
+    delivered_at: Date | null;
+    read_at: Date | null;
+    updated_at: Date;
+  }
   const snapshot = async (campaignId: string) =>
     (
-      await db.query(
+      await db.query<RowState>(
         'select id, status, delivered_at, read_at, updated_at from recipients where campaign_id = $1 order by id',
         [campaignId],
       )
@@ -86,7 +96,13 @@ describe('webhook intake', () => {
     const wrongSecret = await post(body, signWebhookBody(body, 'not-the-app-secret'));
     expect(wrongSecret.status).toBe(401);
 
-    const otherBody = await post(body, signWebhookBody(statusPayload(target.wamid, target.id, 'delivered'), engine.secrets.appSecret));
+    const otherBody = await post(
+      body,
+      signWebhookBody(
+        statusPayload(target.wamid, target.id, 'delivered'),
+        engine.secrets.appSecret,
+      ),
+    );
     expect(otherBody.status).toBe(401);
 
     const malformed = await post(body, 'sha256=not-hex');
@@ -98,7 +114,9 @@ describe('webhook intake', () => {
     expect(valid.status).toBe(200);
     const after = await snapshot(id);
     expect(after.find((r) => r.id === target.id)?.status).toBe('read');
-    expect(after.filter((r) => r.id !== target.id)).toEqual(before.filter((r) => r.id !== target.id));
+    expect(after.filter((r) => r.id !== target.id)).toEqual(
+      before.filter((r) => r.id !== target.id),
+    );
   });
 
   it('answers the verification handshake only for the right token', async () => {

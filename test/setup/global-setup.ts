@@ -15,8 +15,14 @@ import { z } from 'zod';
 // The global setup runs outside Jest's module system: it resolves `#libs/*` through package.json
 // to the built code and cannot import sibling TypeScript files.
 const setupSettingsSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+    .optional(),
 });
 
 /** What global-teardown needs to stop. */

@@ -28,12 +28,14 @@ export function apiClient(apiUrl: string, token: string) {
         template: { name: 'spring_sale', language: 'en_US' },
         recipients,
       });
-      if (res.status !== 201) throw new Error(`launch failed: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 201)
+        throw new Error(`launch failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { id: string; workflowId: string; totalRecipients: number };
     },
     async campaign(id: string) {
       const res = await call('GET', `/v1/campaigns/${id}`);
-      if (res.status !== 200) throw new Error(`get failed: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 200)
+        throw new Error(`get failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as CampaignView;
     },
   };

@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { freePort, SERVICE_SCRIPTS, startService, waitForHttp, type ServiceProcess } from '#libs/dev-stack';
+import {
+  freePort,
+  SERVICE_SCRIPTS,
+  startService,
+  waitForHttp,
+  type ServiceProcess,
+} from '#libs/dev-stack';
 import { testInfrastructure } from '../setup/test-settings.js';
 
 export interface EngineOptions {
@@ -62,9 +68,19 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     for (const s of services.reverse()) await s.stop();
   };
   try {
-    const sandbox = startService('sandbox', SERVICE_SCRIPTS.sandbox, { ...env, ...options.sandbox }, collect);
+    const sandbox = startService(
+      'sandbox',
+      SERVICE_SCRIPTS.sandbox,
+      { ...env, ...options.sandbox },
+      collect,
+    );
     services.push(sandbox);
-    const worker = startService('worker', SERVICE_SCRIPTS.worker, { ...env, ...options.worker }, collect);
+    const worker = startService(
+      'worker',
+      SERVICE_SCRIPTS.worker,
+      { ...env, ...options.worker },
+      collect,
+    );
     services.push(worker);
     const api = startService('api', SERVICE_SCRIPTS.api, { ...env, ...options.api }, collect);
     services.push(api);
@@ -72,7 +88,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 90_000 });
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`, { cause: err });
   }
 
   return {
@@ -110,10 +126,15 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
 }
 
 /** `count` distinct valid mobile numbers (UK 07911 range), in E.164. */
 export function testNumbers(count: number, offset = 0): string[] {
-  return Array.from({ length: count }, (_, i) => `+447911${String(100000 + offset + i).padStart(6, '0')}`);
+  return Array.from(
+    { length: count },
+    (_, i) => `+447911${String(100000 + offset + i).padStart(6, '0')}`,
+  );
 }

@@ -20,10 +20,22 @@ export const apiConfigSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-  BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'must look like 512kb or 2mb').default('2mb'),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/, 'must look like 512kb or 2mb')
+    .default('2mb'),
   CAMPAIGN_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
-  CAMPAIGN_SETTLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(24 * 3600_000),
+  CAMPAIGN_SETTLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600_000),
   STATUS_SIGNAL_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

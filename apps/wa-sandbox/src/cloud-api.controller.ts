@@ -95,7 +95,9 @@ export class CloudApiController {
     return {
       messaging_product: 'whatsapp',
       contacts: [{ input: request.to, wa_id: request.to }],
-      messages: [{ id: wamid, ...(request.type === 'template' ? { message_status: 'accepted' } : {}) }],
+      messages: [
+        { id: wamid, ...(request.type === 'template' ? { message_status: 'accepted' } : {}) },
+      ],
     };
   }
 }

@@ -37,7 +37,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     if (!this.config.SANDBOX_WEBHOOK_URL) return;
     const statuses = ['sent', 'delivered', 'read'] as const;
     statuses.forEach((status, i) => {
-      this.after(this.config.SANDBOX_STATUS_DELAYS_MS[i] as number, () => {
+      this.after(this.config.SANDBOX_STATUS_DELAYS_MS[i], () => {
         this.due.push({
           id: message.wamid,
           status,
@@ -103,7 +103,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
 
   private envelope(batch: StatusEvent[]) {
     const byNumber = new Map<string, StatusEvent[]>();
-    for (const e of batch) byNumber.set(e.phoneNumberId, [...(byNumber.get(e.phoneNumberId) ?? []), e]);
+    for (const e of batch)
+      byNumber.set(e.phoneNumberId, [...(byNumber.get(e.phoneNumberId) ?? []), e]);
     return {
       object: 'whatsapp_business_account',
       entry: [...byNumber].map(([phoneNumberId, events]) => ({

@@ -38,7 +38,9 @@ export function freePort(): Promise<number> {
  * PostgreSQL refuses to run as root, so under root the package runs it as a `postgres` user,
  * which must be able to reach the data folder.
  */
-export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<RunningDatabase> {
+export async function startEmbeddedDatabase(
+  options: EmbeddedDatabaseOptions,
+): Promise<RunningDatabase> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = options.port ?? (await freePort());
   await mkdir(path.dirname(options.dataDir), { recursive: true });
@@ -56,7 +58,14 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     persistent: options.persistent,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=off',
+    ],
     onLog: (m: string) => options.log?.(String(m).trimEnd()),
     onError: (e: unknown) => options.log?.(String(e)),
   });

@@ -32,7 +32,9 @@ export function startService(
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return {
     name,
     child,
@@ -60,7 +62,9 @@ export async function waitForHttp(
   let lastError = '';
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new Error(`${options.service?.name} exited with code ${exitCode} before ${url} answered`);
+      throw new Error(
+        `${options.service?.name} exited with code ${exitCode} before ${url} answered`,
+      );
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });

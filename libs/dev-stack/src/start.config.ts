@@ -6,9 +6,15 @@ import { portSchema } from '#libs/config';
  * PostgreSQL, the Temporal dev server, the WhatsApp sandbox).
  */
 export const startConfigSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   EMBEDDED_POSTGRES_PORT: portSchema.default(54329),
-  TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_PORT: portSchema.default(7233),
   TEMPORAL_UI_PORT: portSchema.default(8233),
   PORT: portSchema.default(3000),

@@ -3,7 +3,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfigOrExit } from '#libs/config';
 import { migrate } from '#libs/persistence';
-import { ensureDatabase, startEmbeddedDatabase, type RunningDatabase } from './embedded-database.js';
+import {
+  ensureDatabase,
+  startEmbeddedDatabase,
+  type RunningDatabase,
+} from './embedded-database.js';
 import { projectRoot, SERVICE_SCRIPTS } from './layout.js';
 import { startService, waitForHttp, type ServiceProcess } from './processes.js';
 import { SECRET_KEYS, startConfigSchema } from './start.config.js';
@@ -53,7 +57,9 @@ async function devSecrets() {
 try {
   await mkdir(dataDir, { recursive: true });
   // Secrets the user set explicitly win over the generated ones.
-  const chosen = Object.fromEntries(SECRET_KEYS.flatMap((k) => (config[k] ? [[k, config[k]]] : [])));
+  const chosen = Object.fromEntries(
+    SECRET_KEYS.flatMap((k) => (config[k] ? [[k, config[k]]] : [])),
+  );
   const secrets: Record<string, string> = { ...(await devSecrets()), ...chosen };
 
   let databaseUrl = config.DATABASE_URL;
@@ -64,11 +70,13 @@ try {
       port: config.EMBEDDED_POSTGRES_PORT,
       persistent: true,
     });
-    stops.push(db.stop);
+    stops.push(() => db.stop());
     databaseUrl = await ensureDatabase(db.serverUrl, 'wa_engine');
   }
   const applied = await migrate(databaseUrl);
-  say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+  say(
+    applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date',
+  );
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUi = 'the UI of your Temporal cluster';
@@ -80,7 +88,7 @@ try {
       dbFilename: path.join(dataDir, 'temporal.sqlite'),
       log: say,
     });
-    stops.push(temporal.stop);
+    stops.push(() => temporal.stop());
     temporalAddress = temporal.address;
     temporalUi = temporal.uiUrl as string;
     say(`Temporal CLI ${temporal.binary.version ?? ''} from ${temporal.binary.source}`);

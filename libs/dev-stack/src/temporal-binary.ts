@@ -10,7 +10,8 @@ const run = promisify(execFile);
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 const MODULE = 'github.com/temporalio/cli';
 
-export type TemporalBinarySource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go install' | 'sdk download';
+export type TemporalBinarySource =
+  'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go install' | 'sdk download';
 
 export interface TemporalBinary {
   /** Absent when only the SDK's own download is left (a machine with no Go). */
@@ -49,7 +50,10 @@ async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | un
 }
 
 async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  return (await onPath('go', env)) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+  return (
+    (await onPath('go', env)) ??
+    ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined)
+  );
 }
 
 /**
@@ -65,7 +69,8 @@ export async function resolveTemporalBinary(
 
   if (env.TEMPORAL_CLI_PATH) {
     const version = await versionOf(env.TEMPORAL_CLI_PATH);
-    if (!version) throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not a working temporal CLI`);
+    if (!version)
+      throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not a working temporal CLI`);
     return { path: env.TEMPORAL_CLI_PATH, source: 'TEMPORAL_CLI_PATH', version };
   }
 

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** A template parameter as the Cloud API takes it; campaigns fill body text parameters. */
-const templateParameter = z.object({ type: z.literal('text'), text: z.string().min(1).max(1024) });
-
 export const templateRefSchema = z.object({
   name: z
     .string()
@@ -30,7 +27,6 @@ export const createCampaignSchema = z.object({
 });
 export type CreateCampaignInput = z.infer<typeof createCampaignSchema>;
 export type TemplateRef = z.infer<typeof templateRefSchema>;
-export type TemplateParameter = z.infer<typeof templateParameter>;
 
 export const CAMPAIGN_STATUSES = [
   'launching',

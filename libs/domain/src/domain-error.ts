@@ -1,11 +1,6 @@
 /** Stable error codes; the API's exception filter maps each to an HTTP status. */
 export type DomainErrorCode =
-  | 'validation_failed'
-  | 'not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'conflict'
-  | 'unavailable';
+  'validation_failed' | 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'unavailable';
 
 export class DomainError extends Error {
   constructor(

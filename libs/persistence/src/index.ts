@@ -7,5 +7,8 @@ export {
   type AudienceRow,
   type NewCampaign,
 } from './repositories/campaign.repository.js';
-export { RecipientRepository, type SendableRecipient } from './repositories/recipient.repository.js';
+export {
+  RecipientRepository,
+  type SendableRecipient,
+} from './repositories/recipient.repository.js';
 export { MikroORM } from '@mikro-orm/postgresql';

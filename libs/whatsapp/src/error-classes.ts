@@ -40,7 +40,8 @@ export function classifyError(code: number | undefined, httpStatus: number): Err
     // Withheld by the per-user marketing cap: permanent for this campaign (no retry within 24 h).
     if (code === 131049) return { errorClass: 'permanent' };
     if (PERMANENT_FOR_RECIPIENT.has(code)) return { errorClass: 'permanent' };
-    if (BAD_REQUEST_FAILS_CAMPAIGN.has(code)) return { errorClass: 'campaign-fatal', action: 'fail' };
+    if (BAD_REQUEST_FAILS_CAMPAIGN.has(code))
+      return { errorClass: 'campaign-fatal', action: 'fail' };
     if (PAUSES_CAMPAIGN.has(code)) return { errorClass: 'campaign-fatal', action: 'pause' };
     if (HALTS_ACCOUNT.has(code)) return { errorClass: 'campaign-fatal', action: 'halt-account' };
   }

@@ -16,7 +16,10 @@ export class IssueTokenUseCase {
 
   async execute(input: { email: string; password: string }) {
     // Compare fixed-length digests so timing reveals neither length nor content.
-    const emailOk = timingSafeEqual(digest(input.email.toLowerCase()), digest(this.config.ADMIN_EMAIL.toLowerCase()));
+    const emailOk = timingSafeEqual(
+      digest(input.email.toLowerCase()),
+      digest(this.config.ADMIN_EMAIL.toLowerCase()),
+    );
     const passwordOk = timingSafeEqual(digest(input.password), digest(this.config.ADMIN_PASSWORD));
     if (!emailOk || !passwordOk) {
       throw new DomainError('unauthorized', 'invalid e-mail or password');

@@ -26,10 +26,11 @@ export class JwtAuthGuard implements CanActivate {
       throw new DomainError('unauthorized', 'a bearer access token is required');
     }
     try {
-      const claims = await this.jwt.verifyAsync<{ sub: string; tenant: string; role: Principal['role'] }>(
-        token,
-        { algorithms: ['HS256'] },
-      );
+      const claims = await this.jwt.verifyAsync<{
+        sub: string;
+        tenant: string;
+        role: Principal['role'];
+      }>(token, { algorithms: ['HS256'] });
       request.principal = { subject: claims.sub, tenantId: claims.tenant, role: claims.role };
       return true;
     } catch {

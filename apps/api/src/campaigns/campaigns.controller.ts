@@ -9,7 +9,6 @@ import { GetCampaignUseCase } from './get-campaign.use-case.js';
 import { LaunchCampaignUseCase } from './launch-campaign.use-case.js';
 
 const campaignId = new ZodValidationPipe(z.uuid(), 'id');
-const campaignCommand = new ZodValidationPipe(z.enum(['pause', 'resume', 'cancel']), 'command');
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -43,7 +42,7 @@ export class CampaignsController {
   command(
     @CurrentPrincipal() principal: Principal,
     @Param('id', campaignId) id: string,
-    @Param('command', campaignCommand)
+    @Param('command', new ZodValidationPipe(z.enum(['pause', 'resume', 'cancel']), 'command'))
     command: CampaignCommand,
   ) {
     return this.control.execute(principal.tenantId, id, command);

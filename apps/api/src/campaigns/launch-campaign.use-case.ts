@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  DomainError,
-  normalisePhone,
-  type CreateCampaignInput,
-} from '#libs/domain';
+import { DomainError, normalisePhone, type CreateCampaignInput } from '#libs/domain';
 import { CampaignRepository, type AudienceRow } from '#libs/persistence';
 import { CampaignLifecycle } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
@@ -37,8 +33,14 @@ export class LaunchCampaignUseCase {
     const rejected: RejectedRecipient[] = [];
     input.recipients.forEach((r, index) => {
       const phone = normalisePhone(r.phone);
-      if (phone) audience.push({ phone: phone.e164, country: phone.country, variables: r.variables ?? null });
-      else rejected.push({ index, phone: r.phone, reason: 'not a valid international phone number' });
+      if (phone)
+        audience.push({
+          phone: phone.e164,
+          country: phone.country,
+          variables: r.variables ?? null,
+        });
+      else
+        rejected.push({ index, phone: r.phone, reason: 'not a valid international phone number' });
     });
     if (audience.length === 0) {
       throw new DomainError(

@@ -28,7 +28,11 @@ export class HealthController {
         .then(() => 'up' as const)
         .catch(() => 'down' as const),
     ]);
-    const body = { status: database === 'up' && temporal === 'up' ? 'ok' : 'degraded', database, temporal };
+    const body = {
+      status: database === 'up' && temporal === 'up' ? 'ok' : 'degraded',
+      database,
+      temporal,
+    };
     if (body.status !== 'ok') throw new ServiceUnavailableException(body);
     return body;
   }

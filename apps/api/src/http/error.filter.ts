@@ -35,7 +35,9 @@ export class ErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const message =
-        typeof body === 'string' ? body : ((body as { message?: string }).message ?? exception.message);
+        typeof body === 'string'
+          ? body
+          : ((body as { message?: string }).message ?? exception.message);
       res.status(status).json({
         error: { code: httpCode(status), message: String(message), details: undefined },
       });

@@ -1,4 +1,10 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { CampaignRepository, MikroORM, ormOptions, RecipientRepository } from '#libs/persistence';
 import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
@@ -51,7 +57,14 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (client: Client) => new CampaignLifecycle(client, config.TEMPORAL_TASK_QUEUE),
         },
       ],
-      exports: [API_CONFIG, MikroORM, TEMPORAL_CLIENT, CampaignRepository, RecipientRepository, CampaignLifecycle],
+      exports: [
+        API_CONFIG,
+        MikroORM,
+        TEMPORAL_CLIENT,
+        CampaignRepository,
+        RecipientRepository,
+        CampaignLifecycle,
+      ],
     };
   }
 

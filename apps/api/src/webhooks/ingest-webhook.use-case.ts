@@ -28,7 +28,9 @@ export class IngestWebhookUseCase {
       status: s.status,
       at: s.timestamp,
       errorCode: s.error?.code,
-      errorMessage: s.error ? [s.error.title, s.error.details].filter(Boolean).join(': ') : undefined,
+      errorMessage: s.error
+        ? [s.error.title, s.error.details].filter(Boolean).join(': ')
+        : undefined,
     }));
     const changes = await this.recipients.applyStatusEvents(events);
     for (const [campaignId, transitions] of groupTransitions(changes)) {

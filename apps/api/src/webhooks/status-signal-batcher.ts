@@ -39,7 +39,9 @@ export class StatusSignalBatcher implements OnApplicationShutdown {
         try {
           await this.lifecycle.signalStatusDelta(campaignId, { transitions });
         } catch (err) {
-          this.logger.warn(`campaign ${campaignId}: status signal not delivered: ${(err as Error).message}`);
+          this.logger.warn(
+            `campaign ${campaignId}: status signal not delivered: ${(err as Error).message}`,
+          );
         }
       }),
     );

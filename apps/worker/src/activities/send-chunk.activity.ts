@@ -97,7 +97,11 @@ export function createSendChunk(deps: SendChunkDeps) {
           return { kind: 'retry' };
         }
       }
-      const failed = await deps.recipients.markFailed(row.id, api?.code ?? null, (err as Error).message);
+      const failed = await deps.recipients.markFailed(
+        row.id,
+        api?.code ?? null,
+        (err as Error).message,
+      );
       return moved(failed, 'failed');
     };
 
@@ -105,7 +109,7 @@ export function createSendChunk(deps: SendChunkDeps) {
     let processed = 0;
     const lane = async () => {
       while (next < batch.length && !fatal) {
-        const row = batch[next++] as SendableRecipient;
+        const row = batch[next++];
         const outcome = await sendOne(row);
         processed += 1;
         ctx.heartbeat(processed);

@@ -44,7 +44,10 @@ export class CampaignRepository {
         'run',
       );
       const total = result.affectedRows;
-      await em.execute('update campaigns set total_recipients = ? where id = ?', [total, campaign.id]);
+      await em.execute('update campaigns set total_recipients = ? where id = ?', [
+        total,
+        campaign.id,
+      ]);
       return total;
     });
   }

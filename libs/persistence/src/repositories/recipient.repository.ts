@@ -24,20 +24,22 @@ export class RecipientRepository {
 
   /** Pending rows that are due, oldest first. */
   async nextPending(campaignId: string, limit: number): Promise<SendableRecipient[]> {
-    const rows = await this.em.fork().execute<
-      { id: string; phone: string; variables: string[] | null; attempts: number }[]
-    >(
-      `select id, phone, variables, attempts from recipients
+    const rows = await this.em
+      .fork()
+      .execute<{ id: string; phone: string; variables: string[] | null; attempts: number }[]>(
+        `select id, phone, variables, attempts from recipients
        where campaign_id = ? and status = 'pending'
          and (next_attempt_at is null or next_attempt_at <= now())
        order by id limit ?`,
-      [campaignId, limit],
-    );
+        [campaignId, limit],
+      );
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
   /** How many rows are still pending, and when the first of them that waits for a retry is due. */
-  async pendingSummary(campaignId: string): Promise<{ pending: number; nextAttemptAt: Date | null }> {
+  async pendingSummary(
+    campaignId: string,
+  ): Promise<{ pending: number; nextAttemptAt: Date | null }> {
     const [row] = await this.em.fork().execute<{ pending: string; due: Date | null }[]>(
       `select count(*) as pending,
          case when bool_or(next_attempt_at is null or next_attempt_at <= now()) then null
@@ -45,7 +47,10 @@ export class RecipientRepository {
        from recipients where campaign_id = ? and status = 'pending'`,
       [campaignId],
     );
-    return { pending: Number(row?.pending ?? 0), nextAttemptAt: row?.due ? new Date(row.due) : null };
+    return {
+      pending: Number(row?.pending ?? 0),
+      nextAttemptAt: row?.due ? new Date(row.due) : null,
+    };
   }
 
   /** Claims a row for sending; false when another attempt already moved it on. */
