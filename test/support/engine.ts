@@ -131,10 +131,10 @@ export async function eventually<T>(
   );
 }
 
-/** `count` distinct valid mobile numbers (UK 07911 range), in E.164. */
+/** `count` distinct valid mobile numbers (UK 07400 range), in E.164. */
 export function testNumbers(count: number, offset = 0): string[] {
   return Array.from(
     { length: count },
-    (_, i) => `+447911${String(100000 + offset + i).padStart(6, '0')}`,
+    (_, i) => `+447400${String(100000 + offset + i).padStart(6, '0')}`,
   );
 }
