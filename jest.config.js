@@ -24,6 +24,7 @@ const common = {
   moduleNameMapper: {
     '^#libs/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^#workflows/(.*)$': '<rootDir>/workflows/$1.ts',
+    '^#test/(.*)$': '<rootDir>/test/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.data/'],

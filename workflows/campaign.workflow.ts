@@ -21,7 +21,7 @@ import {
   type CampaignWorkflowInput,
   type StatusCounts,
 } from './campaign.definitions.js';
-import { applyTransitions, outstanding } from './status-counts.js';
+import { applyTransitions, emptyCounts, outstanding } from './status-counts.js';
 
 const sending = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '10 minutes',
@@ -48,7 +48,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<St
   const { campaignId } = input;
   let paused = input.paused ?? false;
   let phase: CampaignProgress['phase'] = paused ? 'paused' : 'sending';
-  let counts: StatusCounts = input.counts ?? (await bookkeeping.beginCampaign({ campaignId }));
+  let counts: StatusCounts = input.counts ?? emptyCounts();
 
   const setPhase = (next: CampaignProgress['phase']) => {
     phase = next;
@@ -65,6 +65,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<St
     counts = applyTransitions(counts, delta.transitions);
   });
   setHandler(progressQuery, () => ({ campaignId, phase, counts }));
+
+  // Handlers are registered before the first await, so queries and signals work at once.
+  if (!input.counts) counts = await bookkeeping.beginCampaign({ campaignId });
 
   try {
     for (;;) {

@@ -1,18 +1,7 @@
 import type { StatusCounts } from './campaign.definitions.js';
-import { applyTransitions, outstanding } from './status-counts.js';
+import { applyTransitions, emptyCounts, outstanding } from './status-counts.js';
 
-const counts = (partial: Partial<StatusCounts>): StatusCounts => ({
-  pending: 0,
-  sending: 0,
-  unknown: 0,
-  sent: 0,
-  delivered: 0,
-  read: 0,
-  failed: 0,
-  skipped: 0,
-  cancelled: 0,
-  ...partial,
-});
+const counts = (partial: Partial<StatusCounts>): StatusCounts => ({ ...emptyCounts(), ...partial });
 
 describe('status counts', () => {
   it('applies from>to transitions', () => {

@@ -2,6 +2,20 @@ import type { StatusCounts } from './campaign.definitions.js';
 
 /** Pure helpers over status counts; kept here so the workflow bundle needs no other library. */
 
+export function emptyCounts(): StatusCounts {
+  return {
+    pending: 0,
+    sending: 0,
+    unknown: 0,
+    sent: 0,
+    delivered: 0,
+    read: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
+}
+
 export function applyTransitions(
   counts: StatusCounts,
   transitions: Record<string, number>,
