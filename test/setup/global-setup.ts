@@ -1,15 +1,8 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  ensureDatabase,
-  startEmbeddedDatabase,
-  startTemporalDevServer,
-  type RunningDatabase,
-  type TemporalDevServer,
-} from '#libs/dev-stack';
 import { loadConfig } from '#libs/config';
-import { migrate } from '#libs/persistence';
+import { startInfrastructure, type Infrastructure } from '#libs/dev-stack';
 import { z } from 'zod';
 
 // The global setup runs outside Jest's module system: it resolves `#libs/*` through package.json
@@ -25,14 +18,8 @@ const setupSettingsSchema = z.object({
     .optional(),
 });
 
-/** What global-teardown needs to stop. */
-export interface TestInfrastructure {
-  database?: RunningDatabase;
-  temporal?: TemporalDevServer;
-}
-
 declare global {
-  var __testInfrastructure: TestInfrastructure | undefined;
+  var __testInfrastructure: Infrastructure | undefined;
 }
 
 /**
@@ -41,35 +28,18 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const settings = loadConfig(setupSettingsSchema);
-  const infra: TestInfrastructure = {};
+  const dir = await mkdtemp(path.join(tmpdir(), 'wa-engine-test-'));
+  // Under root the server runs as the postgres user, which must be able to enter it.
+  await chmod(dir, 0o755);
+  const infra = await startInfrastructure({
+    databaseUrl: settings.DATABASE_URL,
+    temporalAddress: settings.TEMPORAL_ADDRESS,
+    databaseName: `wa_test_${Date.now()}_${process.pid}`,
+    freshDatabase: true,
+    embedded: { dataDir: path.join(dir, 'postgres'), persistent: false },
+    log: (line) => process.stderr.write(`[test-setup] ${line}\n`),
+  });
   globalThis.__testInfrastructure = infra;
-  const log = (line: string) => process.stderr.write(`[test-setup] ${line}\n`);
-
-  const [databaseUrl, temporalAddress] = await Promise.all([
-    (async () => {
-      let serverUrl = settings.DATABASE_URL;
-      if (!serverUrl) {
-        const dir = await mkdtemp(path.join(tmpdir(), 'wa-engine-pg-'));
-        // Under root the server runs as the postgres user, which must be able to enter it.
-        await chmod(dir, 0o755);
-        infra.database = await startEmbeddedDatabase({
-          dataDir: path.join(dir, 'data'),
-          persistent: false,
-        });
-        serverUrl = infra.database.serverUrl;
-      }
-      const url = await ensureDatabase(serverUrl, `wa_test_${Date.now()}_${process.pid}`);
-      await migrate(url);
-      return url;
-    })(),
-    (async () => {
-      if (settings.TEMPORAL_ADDRESS) return settings.TEMPORAL_ADDRESS;
-      infra.temporal = await startTemporalDevServer({ log });
-      log(`Temporal CLI ${infra.temporal.binary.version} from ${infra.temporal.binary.source}`);
-      return infra.temporal.address;
-    })(),
-  ]);
-
-  process.env.TEST_DATABASE_URL = databaseUrl;
-  process.env.TEST_TEMPORAL_ADDRESS = temporalAddress;
+  process.env.TEST_DATABASE_URL = infra.databaseUrl;
+  process.env.TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
 }

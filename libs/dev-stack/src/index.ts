@@ -14,3 +14,4 @@ export {
 } from './temporal-binary.js';
 export { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.js';
 export { SERVICE_SCRIPTS, projectRoot } from './layout.js';
+export { startInfrastructure, type Infrastructure, type InfrastructureOptions } from './infrastructure.js';

@@ -2,16 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfigOrExit } from '#libs/config';
-import { migrate } from '#libs/persistence';
-import {
-  ensureDatabase,
-  startEmbeddedDatabase,
-  type RunningDatabase,
-} from './embedded-database.js';
+import { startInfrastructure } from './infrastructure.js';
 import { projectRoot, SERVICE_SCRIPTS } from './layout.js';
 import { startService, waitForHttp, type ServiceProcess } from './processes.js';
 import { SECRET_KEYS, startConfigSchema } from './start.config.js';
-import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.js';
 
 /**
  * `npm start`: brings up every part the engine needs on this machine, then the worker and the
@@ -62,44 +56,32 @@ try {
   );
   const secrets: Record<string, string> = { ...(await devSecrets()), ...chosen };
 
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    say('starting embedded PostgreSQL (.data/postgres)…');
-    const db: RunningDatabase = await startEmbeddedDatabase({
+  const infra = await startInfrastructure({
+    databaseUrl: config.DATABASE_URL,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    databaseName: 'wa_engine',
+    freshDatabase: false,
+    embedded: {
       dataDir: path.join(dataDir, 'postgres'),
       port: config.EMBEDDED_POSTGRES_PORT,
       persistent: true,
-    });
-    stops.push(() => db.stop());
-    databaseUrl = await ensureDatabase(db.serverUrl, 'wa_engine');
-  }
-  const applied = await migrate(databaseUrl);
-  say(
-    applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date',
-  );
-
-  let temporalAddress = config.TEMPORAL_ADDRESS;
-  let temporalUi = 'the UI of your Temporal cluster';
-  if (!temporalAddress) {
-    say('starting the Temporal dev server…');
-    const temporal: TemporalDevServer = await startTemporalDevServer({
+    },
+    temporal: {
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFilename: path.join(dataDir, 'temporal.sqlite'),
-      log: say,
-    });
-    stops.push(() => temporal.stop());
-    temporalAddress = temporal.address;
-    temporalUi = temporal.uiUrl as string;
-    say(`Temporal CLI ${temporal.binary.version ?? ''} from ${temporal.binary.source}`);
-  }
+    },
+    log: say,
+  });
+  stops.push(() => infra.stop());
+  const temporalUi = infra.temporalUiUrl ?? 'the UI of your Temporal cluster';
 
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...secrets,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: infra.databaseUrl,
+    TEMPORAL_ADDRESS: infra.temporalAddress,
     ADMIN_EMAIL: config.ADMIN_EMAIL,
     PORT: String(config.PORT),
   };

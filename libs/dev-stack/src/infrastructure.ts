@@ -1,0 +1,80 @@
+import { migrate } from '#libs/persistence';
+import { ensureDatabase, startEmbeddedDatabase } from './embedded-database.js';
+import type { TemporalBinary } from './temporal-binary.js';
+import { startTemporalDevServer } from './temporal-dev-server.js';
+
+export interface InfrastructureOptions {
+  /** Use this PostgreSQL server instead of an embedded one. */
+  databaseUrl?: string;
+  /** Use this Temporal server instead of the dev server. */
+  temporalAddress?: string;
+  /** Database to create (if missing) and migrate on the embedded server. */
+  databaseName: string;
+  /**
+   * With `databaseUrl`: create `databaseName` on that server instead of using the database the
+   * URL names (tests and benchmarks get a database of their own).
+   */
+  freshDatabase: boolean;
+  embedded: { dataDir: string; port?: number; persistent: boolean };
+  temporal?: { port?: number; uiPort?: number; dbFilename?: string };
+  log?: (line: string) => void;
+}
+
+export interface Infrastructure {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string | undefined;
+  temporalBinary: TemporalBinary | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * PostgreSQL (migrated) and Temporal for `npm start`, the tests and the benchmarks: the servers
+ * named by the caller, or an embedded PostgreSQL and the Temporal dev server started here.
+ */
+export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    const [databaseUrl, temporal] = await Promise.all([
+      (async () => {
+        let url: string;
+        if (options.databaseUrl) {
+          url = options.freshDatabase
+            ? await ensureDatabase(options.databaseUrl, options.databaseName)
+            : options.databaseUrl;
+        } else {
+          options.log?.('starting embedded PostgreSQL');
+          const db = await startEmbeddedDatabase(options.embedded);
+          stops.push(() => db.stop());
+          url = await ensureDatabase(db.serverUrl, options.databaseName);
+        }
+        const applied = await migrate(url);
+        options.log?.(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+        return url;
+      })(),
+      (async () => {
+        if (options.temporalAddress) {
+          return { address: options.temporalAddress, uiUrl: undefined, binary: undefined };
+        }
+        options.log?.('starting the Temporal dev server');
+        const server = await startTemporalDevServer({ ...options.temporal, log: options.log });
+        stops.push(() => server.stop());
+        options.log?.(`Temporal CLI ${server.binary.version ?? ''} from ${server.binary.source}`);
+        return server;
+      })(),
+    ]);
+    return {
+      databaseUrl,
+      temporalAddress: temporal.address,
+      temporalUiUrl: temporal.uiUrl,
+      temporalBinary: temporal.binary,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
