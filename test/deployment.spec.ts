@@ -39,6 +39,13 @@ describe('deployment files', () => {
     addFormats.default(ajv);
     // Compose durations are Go durations (1m30s, 500ms), not ISO 8601 ones.
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
+    // Compose's own formats for port numbers and mappings ([ip:][host:]container[/proto]).
+    ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+    ajv.addFormat('subnet_ip_address', /^[\da-f.:]+\/\d{1,3}$/i);
+    ajv.addFormat(
+      'ports',
+      /^(([\d.]+|\[[\da-f:]+\]):)?((\d+(-\d+)?):)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+    );
     const validate = ajv.compile(schema);
     const valid = validate(compose);
     expect(validate.errors ?? []).toEqual([]);

@@ -68,6 +68,7 @@ export class CloudApiController {
       );
     }
     if (!this.limiter.tryAcquire(phoneNumberId)) {
+      this.log.reject(130429);
       throw cloudApiError(
         400,
         130429,
@@ -110,7 +111,7 @@ export class SandboxInspectionController {
   @Get('messages')
   messages(@Query('to') to?: string, @Query('phoneNumberId') phoneNumberId?: string) {
     const messages = this.log.list({ to, phoneNumberId });
-    return { count: messages.length, messages };
+    return { count: messages.length, rejected: this.log.rejections(), messages };
   }
 
   @Delete('messages')

@@ -14,9 +14,19 @@ export interface AcceptedMessage {
 @Injectable()
 export class MessageLog {
   private readonly messages: AcceptedMessage[] = [];
+  private rejected: Record<string, number> = {};
 
   add(message: AcceptedMessage): void {
     this.messages.push(message);
+  }
+
+  /** Counts a refused send by the provider error code it was answered with. */
+  reject(code: number): void {
+    this.rejected[code] = (this.rejected[code] ?? 0) + 1;
+  }
+
+  rejections(): Record<string, number> {
+    return { ...this.rejected };
   }
 
   list(filter: { to?: string; phoneNumberId?: string } = {}): AcceptedMessage[] {
@@ -29,5 +39,6 @@ export class MessageLog {
 
   clear(): void {
     this.messages.length = 0;
+    this.rejected = {};
   }
 }

@@ -14,4 +14,9 @@ export {
 } from './temporal-binary.js';
 export { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.js';
 export { SERVICE_SCRIPTS, projectRoot } from './layout.js';
-export { startInfrastructure, type Infrastructure, type InfrastructureOptions } from './infrastructure.js';
+export {
+  startInfrastructure,
+  type Infrastructure,
+  type InfrastructureOptions,
+} from './infrastructure.js';
+export { startEngine, type Engine, type EngineOptions } from './engine.js';

@@ -52,7 +52,11 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
           url = await ensureDatabase(db.serverUrl, options.databaseName);
         }
         const applied = await migrate(url);
-        options.log?.(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+        options.log?.(
+          applied.length
+            ? `migrations applied: ${applied.join(', ')}`
+            : 'database schema is up to date',
+        );
         return url;
       })(),
       (async () => {
