@@ -90,10 +90,10 @@ try {
   const times = sandbox.messages.map((m) => Date.parse(m.acceptedAt)).sort((a, b) => a - b);
   let maxWindow = 0;
   for (let lo = 0, hi = 0; hi < times.length; hi++) {
-    while ((times[hi]) - (times[lo]) >= 1000) lo++;
+    while (times[hi] - times[lo] >= 1000) lo++;
     maxWindow = Math.max(maxWindow, hi - lo + 1);
   }
-  const sendSpanS = times.length > 1 ? ((times.at(-1) as number) - (times[0])) / 1000 : 0;
+  const sendSpanS = times.length > 1 ? ((times.at(-1) as number) - times[0]) / 1000 : 0;
 
   const connection = await Connection.connect({ address: infra.temporalAddress });
   const description = await new Client({ connection }).workflow

@@ -23,7 +23,7 @@ const openApi = SwaggerModule.createDocument(
   app,
   new DocumentBuilder()
     .setTitle('WhatsApp campaign engine')
-    .setDescription('Contacts, templates and durable WhatsApp campaigns')
+    .setDescription('Durable WhatsApp template campaigns')
     .setVersion('1')
     .addBearerAuth()
     .build(),

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -71,9 +72,18 @@ export async function startEmbeddedDatabase(
   });
   if (!initialised) await server.initialise();
   await server.start();
+  // The package's stop() waits for an exit that never comes when the server has already gone
+  // (Ctrl-C in a terminal reaches it too), so its exit is watched from the start.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const exited = child
+    ? new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      })
+    : Promise.resolve();
   return {
     serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`,
-    stop: () => server.stop(),
+    stop: () => Promise.race([server.stop(), exited]),
   };
 }
 

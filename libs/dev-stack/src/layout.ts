@@ -15,4 +15,5 @@ export const SERVICE_SCRIPTS = {
   worker: path.join(projectRoot, 'dist/apps/worker/src/main.js'),
   sandbox: path.join(projectRoot, 'dist/apps/wa-sandbox/src/main.js'),
   migrate: path.join(projectRoot, 'dist/libs/persistence/src/migrate.main.js'),
+  start: path.join(projectRoot, 'dist/libs/dev-stack/src/start.main.js'),
 } as const;

@@ -22,6 +22,8 @@ export const startConfigSchema = z.object({
   /** Set to use Meta (or another Cloud API) instead of the sandbox. */
   WHATSAPP_API_BASE_URL: z.url().optional(),
   ADMIN_EMAIL: z.email().default('admin@example.com'),
+  /** Embedded PostgreSQL data, Temporal's SQLite file and the generated dev secrets. */
+  DATA_DIR: z.string().min(1).optional(),
   // Generated once into .data/dev-secrets.json when not set.
   JWT_SECRET: z.string().min(32).optional(),
   ADMIN_PASSWORD: z.string().min(12).optional(),

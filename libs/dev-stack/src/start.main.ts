@@ -12,7 +12,7 @@ import { SECRET_KEYS, startConfigSchema } from './start.config.js';
  * API, and stops all of them on Ctrl-C.
  */
 const config = loadConfigOrExit(startConfigSchema, 'start');
-const dataDir = path.join(projectRoot, '.data');
+const dataDir = path.resolve(config.DATA_DIR ?? path.join(projectRoot, '.data'));
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 const stops: (() => Promise<void>)[] = [];
@@ -22,6 +22,7 @@ async function shutdown(code: number): Promise<never> {
     stopping = true;
     say('stopping…');
     for (const stop of stops.reverse()) await stop().catch((e: Error) => say(e.message));
+    say('stopped');
   }
   process.exit(code);
 }
@@ -125,7 +126,7 @@ try {
       'Get an access token:',
       `  curl -s -X POST ${apiUrl}/v1/auth/token -H 'content-type: application/json' \\`,
       `    -d '{"email":"${config.ADMIN_EMAIL}","password":"${secrets.ADMIN_PASSWORD}"}'`,
-      '(the generated dev secrets are in .data/dev-secrets.json)',
+      `(the generated dev secrets are in ${path.join(dataDir, 'dev-secrets.json')})`,
       '',
     ].join('\n'),
   );

@@ -47,10 +47,11 @@ export class StatusSignalBatcher implements OnApplicationShutdown {
     );
   }
 
+  /** Delivers what is pending, but never holds shutdown for long if Temporal is already gone. */
   async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
-    await this.flush();
+    const drained = this.inFlight.then(() => this.flush());
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   }
 }
