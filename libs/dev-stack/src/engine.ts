@@ -15,7 +15,13 @@ export interface EngineOptions {
 export interface Engine {
   apiUrl: string;
   sandboxUrl: string;
-  secrets: { appSecret: string; verifyToken: string; adminEmail: string; adminPassword: string };
+  secrets: {
+    appSecret: string;
+    verifyToken: string;
+    adminEmail: string;
+    adminPassword: string;
+    jwtSecret: string;
+  };
   databaseUrl: string;
   logs: string[];
   login(): Promise<string>;
@@ -38,6 +44,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     verifyToken: secret(),
     adminEmail: 'admin@example.com',
     adminPassword: secret(),
+    jwtSecret: randomBytes(32).toString('hex'),
   };
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: databaseUrl,
@@ -48,7 +55,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
     WHATSAPP_APP_SECRET: secrets.appSecret,
     WEBHOOK_VERIFY_TOKEN: secrets.verifyToken,
-    JWT_SECRET: randomBytes(32).toString('hex'),
+    JWT_SECRET: secrets.jwtSecret,
     ADMIN_EMAIL: secrets.adminEmail,
     ADMIN_PASSWORD: secrets.adminPassword,
     PORT: String(apiPort),
