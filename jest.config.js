@@ -31,6 +31,8 @@ const common = {
 };
 
 export default {
+  // System suites start real processes; their own waits fail sooner with a clearer message.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,

@@ -42,7 +42,10 @@ export function startService(
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const done = await Promise.race([exited.then(() => true), delay(graceMs).then(() => false)]);
+      const done = await Promise.race([
+        exited.then(() => true),
+        delay(graceMs, false, { ref: false }),
+      ]);
       if (!done) {
         child.kill('SIGKILL');
         await exited;
