@@ -20,8 +20,14 @@ describe('npm start', () => {
   let child: ChildProcess;
   let output = '';
 
-  afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+  // If the test failed half-way, stop it the same way so its children do not outlive the run.
+  afterAll(async () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await gone;
+    clearTimeout(timer);
   });
 
   it('comes up, prints URLs that answer, and stops everything on SIGINT', async () => {
