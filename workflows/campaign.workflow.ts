@@ -25,7 +25,8 @@ import { applyTransitions, emptyCounts, outstanding } from './status-counts.js';
 
 const sending = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
+  // Longer than one provider request (WHATSAPP_REQUEST_TIMEOUT_MS), short enough to notice a dead worker.
+  heartbeatTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   // Crashes and timeouts are retried here; provider errors are handled per recipient inside.
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },

@@ -25,6 +25,10 @@ export interface Engine {
   databaseUrl: string;
   logs: string[];
   login(): Promise<string>;
+  /** Kills the worker process outright (SIGKILL), as a crash would. */
+  crashWorker(): Promise<void>;
+  /** Starts a new worker process and waits until it polls. */
+  startWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,27 +72,25 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const collect = (line: string) => {
     logs.push(line);
   };
-  const services: ServiceProcess[] = [];
+  type Name = 'sandbox' | 'worker' | 'api';
+  const scripts: Record<Name, string> = {
+    sandbox: SERVICE_SCRIPTS.sandbox,
+    worker: SERVICE_SCRIPTS.worker,
+    api: SERVICE_SCRIPTS.api,
+  };
+  const running = new Map<Name, ServiceProcess>();
+  const launch = (name: Name) => {
+    const service = startService(name, scripts[name], { ...env, ...options[name] }, collect);
+    running.set(name, service);
+    return service;
+  };
   const stop = async () => {
-    for (const s of services.reverse()) await s.stop();
+    for (const name of ['api', 'worker', 'sandbox'] as const) await running.get(name)?.stop();
   };
   try {
-    const sandbox = startService(
-      'sandbox',
-      SERVICE_SCRIPTS.sandbox,
-      { ...env, ...options.sandbox },
-      collect,
-    );
-    services.push(sandbox);
-    const worker = startService(
-      'worker',
-      SERVICE_SCRIPTS.worker,
-      { ...env, ...options.worker },
-      collect,
-    );
-    services.push(worker);
-    const api = startService('api', SERVICE_SCRIPTS.api, { ...env, ...options.api }, collect);
-    services.push(api);
+    const sandbox = launch('sandbox');
+    launch('worker');
+    const api = launch('api');
     await waitForHttp(`${sandboxUrl}/sandbox/health`, { service: sandbox });
     await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 90_000 });
   } catch (err) {
@@ -103,6 +105,21 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     databaseUrl,
     logs,
     stop,
+    async crashWorker() {
+      const worker = running.get('worker');
+      worker?.child.kill('SIGKILL');
+      await worker?.exited;
+    },
+    async startWorker() {
+      const before = logs.length;
+      const worker = launch('worker');
+      const deadline = Date.now() + 60_000;
+      while (!logs.slice(before).some((l) => l.includes("state: 'RUNNING'"))) {
+        if (worker.child.exitCode !== null) throw new Error('worker exited while starting');
+        if (Date.now() > deadline) throw new Error('worker did not start polling in time');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async login() {
       const res = await fetch(`${apiUrl}/v1/auth/token`, {
         method: 'POST',
