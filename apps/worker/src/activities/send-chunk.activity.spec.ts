@@ -35,8 +35,11 @@ function setup(batch: SendableRecipient[], send: (to: string) => ReturnType<Send
     concurrency: 2,
     maxAttempts: 3,
   });
-  const sendChunk = (input: SendChunkInput, attempt = 1): Promise<SendChunkResult> =>
-    new MockActivityEnvironment({ attempt }).run(activity, input);
+  const sendChunk = (
+    input: SendChunkInput,
+    attempt = 1,
+    env = new MockActivityEnvironment({ attempt }),
+  ): Promise<SendChunkResult> => env.run(activity, input);
   return { recipients, whatsapp, sendChunk };
 }
 
@@ -149,5 +152,23 @@ describe('sendChunk', () => {
     const result = await sendChunk({ campaignId: 'c', limit: 10 }, 2);
     expect(recipients.settleInterruptedSends).toHaveBeenCalledWith('c');
     expect(result.transitions).toEqual({ 'sending>unknown': 4 });
+  });
+
+  it('takes no new row once cancelled, records the rows in flight, and reports the cancellation', async () => {
+    let release!: () => void;
+    const inFlight = new Promise<void>((resolve) => (release = resolve));
+    const { recipients, whatsapp, sendChunk } = setup(rows(10), async (to) => {
+      await inFlight;
+      return { wamid: to, waId: to };
+    });
+    const env = new MockActivityEnvironment();
+    const run = sendChunk({ campaignId: 'c', limit: 10 }, 1, env);
+    await new Promise((r) => setTimeout(r, 20));
+    env.cancel();
+    release();
+    await expect(run).rejects.toThrow();
+    // The two lanes' requests in flight are recorded; nothing else was started.
+    expect(whatsapp.sendTemplate).toHaveBeenCalledTimes(2);
+    expect(recipients.markSent).toHaveBeenCalledTimes(2);
   });
 });

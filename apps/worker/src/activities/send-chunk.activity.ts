@@ -119,6 +119,8 @@ export function createSendChunk(deps: SendChunkDeps) {
       }
     };
     await Promise.all(Array.from({ length: Math.min(deps.concurrency, batch.length) }, lane));
+    // Cancelled: every row this attempt started is recorded; report the cancellation itself.
+    ctx.cancellationSignal.throwIfAborted();
 
     const { pending, nextAttemptAt } = await deps.recipients.pendingSummary(input.campaignId);
     return {
