@@ -140,6 +140,16 @@ describe('campaign workflow on the real Temporal server', () => {
       const handle = await start(tq);
       await handle.signal(statusDeltaSignal, { transitions: { 'pending>read': 2 } });
       await waitFor(async () => (await handle.query(progressQuery)).counts.read === 2);
+
+      // The Temporal UI lists the operator signals with their descriptions.
+      const metadata = await handle.query<{
+        definition: { signalDefinitions: { name: string; description?: string }[] };
+      }>('__temporal_workflow_metadata');
+      const signals = Object.fromEntries(
+        metadata.definition.signalDefinitions.map((d) => [d.name, d.description]),
+      );
+      expect(signals.pause).toMatch(/Stop sending/);
+      expect(signals.resume).toMatch(/Resume/);
       release();
       await handle.result();
     });

@@ -56,16 +56,31 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<St
     upsertSearchAttributes([{ key: campaignStatusKey, value: next }]);
   };
 
-  setHandler(pauseSignal, () => {
-    paused = true;
+  // Descriptions show in the Temporal UI, where operators send these signals.
+  setHandler(
+    pauseSignal,
+    () => {
+      paused = true;
+    },
+    { description: 'Stop sending after the chunk in flight; recipients stay pending.' },
+  );
+  setHandler(
+    resumeSignal,
+    () => {
+      paused = false;
+    },
+    { description: 'Resume sending a paused campaign.' },
+  );
+  setHandler(
+    statusDeltaSignal,
+    (delta) => {
+      counts = applyTransitions(counts, delta.transitions);
+    },
+    { description: 'Batched delivery-status transitions from the webhook intake.' },
+  );
+  setHandler(progressQuery, () => ({ campaignId, phase, counts }), {
+    description: 'Recipient counts by status and the current phase.',
   });
-  setHandler(resumeSignal, () => {
-    paused = false;
-  });
-  setHandler(statusDeltaSignal, (delta) => {
-    counts = applyTransitions(counts, delta.transitions);
-  });
-  setHandler(progressQuery, () => ({ campaignId, phase, counts }));
 
   // Handlers are registered before the first await, so queries and signals work at once.
   if (!input.counts) counts = await bookkeeping.beginCampaign({ campaignId });
