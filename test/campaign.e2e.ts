@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { campaignIdKey, campaignStatusKey, tenantIdKey } from '#workflows/campaign.definitions';
 import { testInfrastructure } from './setup/test-settings.js';
 import { apiClient } from './support/api-client.js';
 import { eventually, startEngine, testNumbers, type Engine } from './support/engine.js';
@@ -39,6 +40,10 @@ describe('a campaign, end to end', () => {
     const handle = temporal.workflow.getHandle(launched.workflowId);
     const description = await handle.describe();
     expect(description.status.name).toBe('COMPLETED');
+    // Findable in the Temporal UI by campaign, tenant and status.
+    expect(description.typedSearchAttributes.get(campaignIdKey)).toBe(launched.id);
+    expect(description.typedSearchAttributes.get(tenantIdKey)).toBe('default');
+    expect(description.typedSearchAttributes.get(campaignStatusKey)).toBe('completed');
     const result = (await handle.result()) as { read: number };
     expect(result.read).toBe(50);
 
