@@ -26,6 +26,8 @@ const common = {
     '^#workflows/(.*)$': '<rootDir>/workflows/$1.ts',
     '^#test/(.*)$': '<rootDir>/test/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Its ES build imports JSON without an import attribute, which Jest warns about.
+    '^libphonenumber-js/max$': '<rootDir>/node_modules/libphonenumber-js/max/index.cjs',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.data/'],
 };
