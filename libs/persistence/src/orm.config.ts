@@ -22,6 +22,12 @@ export function ormOptions(settings: OrmSettings): Options {
     pool: { min: 0, max: settings.poolMax ?? 10 },
     debug: settings.debug ?? false,
     // Schema comes from the checked-in migrations only, never from auto-sync.
-    migrations: { migrationsList, transactional: true, allOrNothing: true },
+    migrations: {
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      // Migrations are written by hand; no schema snapshot files are wanted at run time.
+      snapshot: false,
+    },
   });
 }
