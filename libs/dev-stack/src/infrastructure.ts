@@ -38,7 +38,8 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
     for (const s of stops.reverse()) await s();
   };
   try {
-    const [databaseUrl, temporal] = await Promise.all([
+    // allSettled: if one part fails, the other has finished starting before everything stops.
+    const [databasePart, temporalPart] = await Promise.allSettled([
       (async () => {
         let url: string;
         if (options.databaseUrl) {
@@ -70,6 +71,9 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         return server;
       })(),
     ]);
+    if (databasePart.status === 'rejected') throw databasePart.reason;
+    if (temporalPart.status === 'rejected') throw temporalPart.reason;
+    const [databaseUrl, temporal] = [databasePart.value, temporalPart.value];
     return {
       databaseUrl,
       temporalAddress: temporal.address,
