@@ -23,7 +23,7 @@ export interface AudienceRow {
   variables: string[] | null;
 }
 
-/** Campaign rows and their aggregate views. Every read is scoped by tenant. */
+/** Campaign rows and their aggregate views. API reads are scoped by tenant; the worker reads by id. */
 export class CampaignRepository {
   constructor(private readonly em: EntityManager) {}
 
