@@ -112,20 +112,18 @@ describe('campaign workflow on the real Temporal server', () => {
   });
 
   it('pauses between chunks and resumes on signal', async () => {
-    let release!: () => void;
-    let gateOpen = new Promise<void>((r) => (release = r));
-    const fake = fakeCampaign(30, { gate: () => gateOpen });
+    const chunkGate = gate();
+    const fake = fakeCampaign(30, { gate: chunkGate.wait });
     await withWorker(fake.activities, async (tq) => {
       const handle = await start(tq);
       await handle.signal(pauseSignal, { reason: 'operator' });
-      release(); // let the chunk in flight finish
+      chunkGate.open(); // let the chunk in flight finish
       await waitFor(async () => (await handle.query(progressQuery)).phase === 'paused');
       const chunksWhilePaused = fake.calls.chunks;
       await new Promise((r) => setTimeout(r, 500));
       expect(fake.calls.chunks).toBe(chunksWhilePaused);
       expect(fake.calls.statuses).toContain('paused');
 
-      gateOpen = Promise.resolve();
       await handle.signal(resumeSignal);
       await handle.result();
       expect(fake.calls.finished).toEqual(['completed']);
@@ -133,9 +131,8 @@ describe('campaign workflow on the real Temporal server', () => {
   });
 
   it('applies batched status deltas to its progress', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const fake = fakeCampaign(5, { gate: () => gate });
+    const chunkGate = gate();
+    const fake = fakeCampaign(5, { gate: chunkGate.wait });
     await withWorker(fake.activities, async (tq) => {
       const handle = await start(tq);
       await handle.signal(statusDeltaSignal, { transitions: { 'pending>read': 2 } });
@@ -150,20 +147,19 @@ describe('campaign workflow on the real Temporal server', () => {
       );
       expect(signals.pause).toMatch(/Stop sending/);
       expect(signals.resume).toMatch(/Resume/);
-      release();
+      chunkGate.open();
       await handle.result();
     });
   });
 
   it('on cancellation stops sending and marks the rest cancelled in a non-cancellable scope', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const fake = fakeCampaign(50, { gate: () => gate });
+    const chunkGate = gate();
+    const fake = fakeCampaign(50, { gate: chunkGate.wait });
     await withWorker(fake.activities, async (tq) => {
       const handle = await start(tq);
       await waitFor(async () => fake.calls.chunks === 1);
       await handle.cancel();
-      release();
+      chunkGate.open();
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     });
     expect(fake.calls.finished).toEqual(['cancelled']);
@@ -178,6 +174,13 @@ describe('campaign workflow on the real Temporal server', () => {
     expect(fake.calls.chunks).toBe(2);
   });
 });
+
+/** Holds the stand-in sendChunk until opened; stays open afterwards. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { wait: () => opened, open };
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
