@@ -1,10 +1,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RecipientStatus, StatusCounts } from '#libs/domain';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CampaignStatus, CountsSnapshot, StatusCounts } from '#libs/domain';
 
 /**
- * Everything the campaign workflow and its clients share: ids, inputs, signals and queries.
- * Defined once here and imported by both sides.
+ * Everything the campaign workflow and its clients share: ids, inputs, signals, queries and
+ * updates. Defined once here and imported by both sides.
  */
 
 export const campaignWorkflowId = (campaignId: string) => `campaign-${campaignId}`;
@@ -13,38 +13,91 @@ export interface CampaignWorkflowInput {
   version: 1;
   campaignId: string;
   tenantId: string;
-  /** Recipients handled per sendChunk activity. */
-  chunkSize: number;
   /** How long to wait after the last send for delivery statuses before completing. */
   settleTimeoutMs: number;
-  /** Carried across continue-as-new. */
-  counts?: StatusCounts;
-  paused?: boolean;
+  /** How long an `unknown` send waits for a status before it fails as `unknown_outcome`. */
+  unknownWindowMs: number;
+  /** Signals one run takes before it continues as new, well below Temporal's cap per execution. */
+  maxSignalsPerRun: number;
+  /** State carried across continue-as-new. */
+  carried?: CarriedState;
+}
+
+export interface CarriedState {
+  phase: 'sending' | 'settling';
+  paused: boolean;
+  reason: string | null;
+  actor: string | null;
+  snapshot: CountsSnapshot;
+  settleDeadline: number | null;
+  nextUnknownExpiryAt: number | null;
+  resumeAt: number | null;
 }
 
 export interface CampaignProgress {
   campaignId: string;
-  phase: 'sending' | 'paused' | 'settling' | 'completed' | 'cancelled' | 'failed';
+  status: CampaignStatus;
+  /** What the engine is doing: sending, or waiting for the last delivery statuses. */
+  phase: 'sending' | 'settling' | 'closed';
+  reason: string | null;
+  actor: string | null;
   counts: StatusCounts;
+  byCountry: Record<string, Partial<StatusCounts>>;
+  /** Grows with every change of the counts in PostgreSQL. */
+  countsVersion: number;
+  settleDeadline: string | null;
 }
 
-/** Transition counts `from>to` for one campaign, batched by the webhook intake. */
-export interface StatusDelta {
-  transitions: Record<string, number>;
+/** Why and by whom a pause or resume was asked for; both optional. */
+export interface ControlRequest {
+  reason?: string;
+  actor?: string;
 }
 
-export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
-export const resumeSignal = defineSignal('resume');
-export const statusDeltaSignal = defineSignal<[StatusDelta]>('statusDelta');
+/** Sent by the webhook intake: counts changed in PostgreSQL, and what the workflow must act on. */
+export interface CountsChanged {
+  snapshot: CountsSnapshot;
+  /** A delivery status carried a code that stops the campaign (template disabled, account blocked). */
+  stop?: { action: 'pause' | 'fail' | 'halt'; code: number; reason: string };
+}
+
+export const pauseSignal = defineSignal<[ControlRequest?]>('pause');
+export const resumeSignal = defineSignal<[ControlRequest?]>('resume');
+/** Internal: the webhook intake's batched count changes. Operators never send it. */
+export const countsChangedSignal = defineSignal<[CountsChanged]>('internal.countsChanged');
+/** Sends failed recipients again: transient failures and sends whose outcome stayed unknown. */
+export const retryFailedUpdate = defineUpdate<{ requeued: number }, [ControlRequest?]>(
+  'retryFailed',
+);
 export const progressQuery = defineQuery<CampaignProgress>('progress');
+/** Caps this campaign's send rate (messages per second), or lifts the cap with null. */
+export const setRateUpdate = defineUpdate<
+  { ratePerSecond: number | null },
+  [{ ratePerSecond: number | null }]
+>('setRate');
 
 /** Custom search attributes that make campaigns findable in the Temporal UI. */
 export const campaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 export const tenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+/** The API's status words: launching, running, paused, completed, cancelled, failed. */
 export const campaignStatusKey = defineSearchAttributeKey(
   'CampaignStatus',
   SearchAttributeType.KEYWORD,
 );
-export const CAMPAIGN_SEARCH_ATTRIBUTES = [campaignIdKey, tenantIdKey, campaignStatusKey];
+export const campaignNameKey = defineSearchAttributeKey(
+  'CampaignName',
+  SearchAttributeType.KEYWORD,
+);
+export const senderNumberKey = defineSearchAttributeKey(
+  'SenderNumber',
+  SearchAttributeType.KEYWORD,
+);
+export const CAMPAIGN_SEARCH_ATTRIBUTES = [
+  campaignIdKey,
+  tenantIdKey,
+  campaignStatusKey,
+  campaignNameKey,
+  senderNumberKey,
+];
 
-export type { RecipientStatus, StatusCounts };
+export type { CountsSnapshot, StatusCounts };

@@ -1,69 +1,145 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import {
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { StatusCounts } from '#libs/domain';
+import type { CountsSnapshot, StatusCounts } from '#libs/domain';
+import { CampaignLifecycle } from '#libs/temporal';
 import { testInfrastructure } from '#test/setup/test-settings';
-import type { CampaignActivities, SendChunkResult } from './campaign.activities.js';
-import type { campaignWorkflow } from './campaign.workflow.js';
+import type { CampaignActivities, SendRecipientsResult, SendStop } from './campaign.activities.js';
 import {
+  campaignStatusKey,
   campaignWorkflowId,
+  countsChangedSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
-  statusDeltaSignal,
+  setRateUpdate,
+  type CampaignWorkflowInput,
 } from './campaign.definitions.js';
-import { emptyCounts } from './status-counts.js';
+import type { campaignWorkflow } from './campaign.workflow.js';
 
 const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 
-/** In-memory stand-in for the activities: a campaign of `total` rows, sent `limit` at a time. */
+const emptyCounts = (): StatusCounts => ({
+  pending: 0,
+  sending: 0,
+  unknown: 0,
+  sent: 0,
+  delivered: 0,
+  read: 0,
+  failed: 0,
+  skipped: 0,
+  cancelled: 0,
+});
+
+/**
+ * In-memory stand-in for the activities: a campaign of `total` recipients, `perCall` sent by
+ * each send attempt. Sent rows stay `sent` (awaiting a status) unless `deliverAtOnce`; the test
+ * then moves them with `deliver()`, as webhooks would.
+ */
 function fakeCampaign(
   total: number,
-  opts: { gate?: () => Promise<void>; fatalOnChunk?: number } = {},
+  opts: {
+    perCall?: number;
+    deliverAtOnce?: boolean;
+    /** Each send attempt waits for this before sending (while heartbeating). */
+    gate?: () => Promise<void>;
+    fatalOnCall?: { call: number; stop: SendStop };
+    missingRowCalls?: number;
+  } = {},
 ) {
-  const counts: StatusCounts = { ...emptyCounts(), pending: total };
-  const calls = { chunks: 0, finished: [] as string[], statuses: [] as string[] };
+  const counts = { ...emptyCounts(), pending: total };
+  let version = 1;
+  const snapshot = (): CountsSnapshot => ({ version, counts: { ...counts }, byCountry: {} });
+  const move = (from: keyof StatusCounts, to: keyof StatusCounts, n: number) => {
+    counts[from] -= n;
+    counts[to] += n;
+    version += 1;
+  };
+  const calls = {
+    begin: 0,
+    send: 0,
+    cancelledSends: 0,
+    statuses: [] as string[],
+    finished: [] as string[],
+    rates: [] as (number | null)[],
+    requeues: 0,
+  };
   const activities: CampaignActivities = {
-    beginCampaign: async () => ({ ...counts }),
-    async sendChunk({ limit }): Promise<SendChunkResult> {
-      calls.chunks += 1;
-      await opts.gate?.();
-      if (opts.fatalOnChunk === calls.chunks) {
+    async beginCampaign() {
+      calls.begin += 1;
+      if (calls.begin <= (opts.missingRowCalls ?? 0)) throw new Error('campaign is not stored yet');
+      return snapshot();
+    },
+    async sendRecipients(): Promise<SendRecipientsResult> {
+      calls.send += 1;
+      const ctx = Context.current();
+      if (opts.gate) {
+        const beat = setInterval(() => ctx.heartbeat(), 50);
+        try {
+          await Promise.race([opts.gate(), ctx.cancelled]);
+        } catch (err) {
+          calls.cancelledSends += 1;
+          throw err;
+        } finally {
+          clearInterval(beat);
+        }
+      }
+      if (opts.fatalOnCall?.call === calls.send) {
         return {
-          processed: 0,
-          transitions: {},
-          pending: counts.pending,
-          nextAttemptAt: null,
-          fatal: { action: 'fail', code: 132001, reason: 'template does not exist' },
+          snapshot: snapshot(),
+          stop: 'fatal',
+          resumeAt: null,
+          fatal: opts.fatalOnCall.stop,
+          interrupted: { toPending: 0, toUnknown: 0 },
+          sent: 0,
         };
       }
-      const n = Math.min(limit, counts.pending);
-      counts.pending -= n;
-      counts.delivered += n; // delivered at once, so the campaign settles without webhooks
+      const n = Math.min(opts.perCall ?? total, counts.pending);
+      move('pending', opts.deliverAtOnce === false ? 'sent' : 'delivered', n);
       return {
-        processed: n,
-        transitions: { 'pending>delivered': n },
-        pending: counts.pending,
-        nextAttemptAt: null,
+        snapshot: snapshot(),
+        stop: counts.pending === 0 ? 'done' : 'budget',
+        resumeAt: null,
         fatal: null,
+        interrupted: { toPending: 0, toUnknown: 0 },
+        sent: n,
       };
     },
-    countRecipients: async () => ({ ...counts }),
-    setCampaignStatus: async ({ status }) => {
+    expireUnknown: async () => ({ snapshot: snapshot(), nextExpiryAt: null }),
+    readCounts: async () => snapshot(),
+    async setCampaignStatus({ status }) {
       calls.statuses.push(status);
     },
-    finishCampaign: async ({ status }) => {
+    async setCampaignRate({ ratePerSecond }) {
+      calls.rates.push(ratePerSecond);
+    },
+    async requeueFailed() {
+      calls.requeues += 1;
+      const n = counts.failed;
+      move('failed', 'pending', n);
+      return { requeued: n, snapshot: snapshot() };
+    },
+    async finishCampaign({ status }) {
       calls.finished.push(status);
-      if (status !== 'completed') {
-        counts.cancelled += counts.pending;
-        counts.pending = 0;
-      }
-      return { ...counts };
+      if (status !== 'completed') move('pending', 'cancelled', counts.pending);
+      return snapshot();
     },
   };
-  return { activities, calls, counts };
+  return {
+    activities,
+    calls,
+    counts,
+    snapshot,
+    deliver: (n = counts.sent) => move('sent', 'delivered', n),
+    fail: (n: number) => move('delivered', 'failed', n),
+  };
 }
 
 describe('campaign workflow on the real Temporal server', () => {
@@ -92,90 +168,272 @@ describe('campaign workflow on the real Temporal server', () => {
       taskQueue,
       workflowsPath,
       activities,
+      maxHeartbeatThrottleInterval: '50 milliseconds',
     });
     return worker.runUntil(fn(taskQueue));
   }
 
-  const start = (taskQueue: string, campaignId = randomUUID()) =>
-    env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+  const input = (campaignId: string, extra: Partial<CampaignWorkflowInput> = {}) => ({
+    version: 1 as const,
+    campaignId,
+    tenantId: 't',
+    settleTimeoutMs: 60_000,
+    unknownWindowMs: 60_000,
+    maxSignalsPerRun: 1_000,
+    ...extra,
+  });
+  const start = (taskQueue: string, extra: Partial<CampaignWorkflowInput> = {}) => {
+    const campaignId = randomUUID();
+    return env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
       taskQueue,
       workflowId: campaignWorkflowId(campaignId),
-      args: [{ version: 1, campaignId, tenantId: 't', chunkSize: 10, settleTimeoutMs: 60_000 }],
+      args: [input(campaignId, extra)],
     });
+  };
+  /** Every run of a workflow id, oldest first (continue-as-new makes several). */
+  const runsOf = async (workflowId: string) => {
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+      runs.push(wf.runId);
+    }
+    return runs;
+  };
+  const progress = (handle: WorkflowHandle) => handle.query(progressQuery);
 
-  it('walks the audience chunk by chunk and completes with the final counts', async () => {
-    const fake = fakeCampaign(35);
+  it('waits for its campaign row, sends everything, and completes with the final counts', async () => {
+    const fake = fakeCampaign(35, { perCall: 10, missingRowCalls: 2 });
     const result = await withWorker(fake.activities, async (tq) => (await start(tq)).result());
-    expect(fake.calls.chunks).toBe(4);
+    expect(fake.calls.begin).toBe(3);
+    expect(fake.calls.send).toBe(4);
     expect(fake.calls.finished).toEqual(['completed']);
-    expect(result).toMatchObject({ delivered: 35, pending: 0 });
+    expect(result.counts).toMatchObject({ delivered: 35, pending: 0 });
   });
 
-  it('pauses between chunks and resumes on signal', async () => {
-    const chunkGate = gate();
-    const fake = fakeCampaign(30, { gate: chunkGate.wait });
+  it('stops a send in progress on pause, holds, and resumes where it stopped', async () => {
+    const sendGate = gate();
+    const fake = fakeCampaign(30, { perCall: 10, gate: sendGate.wait });
     await withWorker(fake.activities, async (tq) => {
       const handle = await start(tq);
-      await handle.signal(pauseSignal, { reason: 'operator' });
-      chunkGate.open(); // let the chunk in flight finish
-      await waitFor(async () => (await handle.query(progressQuery)).phase === 'paused');
-      const chunksWhilePaused = fake.calls.chunks;
-      await new Promise((r) => setTimeout(r, 500));
-      expect(fake.calls.chunks).toBe(chunksWhilePaused);
+      await waitFor(async () => fake.calls.send === 1);
+      await handle.signal(pauseSignal, { reason: 'checking the copy', actor: 'ops@example.com' });
+      // The attempt in flight is cancelled without the gate ever opening.
+      await waitFor(async () => fake.calls.cancelledSends === 1, 5_000);
+      await waitFor(async () => (await progress(handle)).status === 'paused');
+      expect(await progress(handle)).toMatchObject({
+        reason: 'checking the copy',
+        actor: 'ops@example.com',
+      });
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get(campaignStatusKey)).toBe('paused');
       expect(fake.calls.statuses).toContain('paused');
 
-      await handle.signal(resumeSignal);
-      await handle.result();
+      sendGate.open();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(fake.calls.send).toBe(1);
+      await handle.signal(resumeSignal, { actor: 'ops@example.com' });
+      const result = await handle.result();
+      expect(result.counts.delivered).toBe(30);
       expect(fake.calls.finished).toEqual(['completed']);
     });
   });
 
-  it('applies batched status deltas to its progress', async () => {
-    const chunkGate = gate();
-    const fake = fakeCampaign(5, { gate: chunkGate.wait });
+  it('on cancellation marks the rest cancelled, closes as cancelled and still answers progress', async () => {
+    const sendGate = gate();
+    const fake = fakeCampaign(50, { perCall: 10, gate: sendGate.wait });
     await withWorker(fake.activities, async (tq) => {
       const handle = await start(tq);
-      await handle.signal(statusDeltaSignal, { transitions: { 'pending>read': 2 } });
-      await waitFor(async () => (await handle.query(progressQuery)).counts.read === 2);
+      await waitFor(async () => fake.calls.send === 1);
+      await handle.cancel();
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect((await handle.describe()).status.name).toBe('CANCELLED');
+      const after = await progress(handle);
+      expect(after).toMatchObject({ status: 'cancelled', phase: 'closed' });
+      expect(after.counts.cancelled).toBe(50);
+    });
+    expect(fake.calls.finished).toEqual(['cancelled']);
+  });
 
-      // The Temporal UI lists the operator signals with their descriptions.
-      const metadata = await handle.query<{
-        definition: { signalDefinitions: { name: string; description?: string }[] };
-      }>('__temporal_workflow_metadata');
-      const signals = Object.fromEntries(
-        metadata.definition.signalDefinitions.map((d) => [d.name, d.description]),
-      );
-      expect(signals.pause).toMatch(/Stop sending/);
-      expect(signals.resume).toMatch(/Resume/);
-      chunkGate.open();
+  it('closes as FAILED with the reason on a campaign-fatal error', async () => {
+    const fake = fakeCampaign(50, {
+      perCall: 10,
+      fatalOnCall: {
+        call: 2,
+        stop: { action: 'fail', code: 132001, reason: 'template does not exist' },
+      },
+    });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect((await handle.describe()).status.name).toBe('FAILED');
+      expect(await progress(handle)).toMatchObject({
+        status: 'failed',
+        reason: 'template does not exist',
+      });
+    });
+    expect(fake.calls.finished).toEqual(['failed']);
+  });
+
+  it('keeps a campaign-fatal pause and its reason until an operator resumes', async () => {
+    const fake = fakeCampaign(20, {
+      perCall: 10,
+      fatalOnCall: {
+        call: 1,
+        stop: { action: 'pause', code: 132016, reason: 'template disabled' },
+      },
+    });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await waitFor(async () => (await progress(handle)).status === 'paused');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await progress(handle)).toMatchObject({
+        status: 'paused',
+        reason: 'template disabled',
+        actor: 'engine',
+      });
+      await handle.signal(resumeSignal, { reason: 'template fixed' });
+      await handle.result();
+    });
+    expect(fake.calls.send).toBe(3);
+  });
+
+  it('takes counts from signals only when they are newer than what it holds', async () => {
+    const sendGate = gate();
+    const fake = fakeCampaign(5, { gate: sendGate.wait });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      const counts = { ...emptyCounts(), read: 3, pending: 2 };
+      await handle.signal(countsChangedSignal, {
+        snapshot: { version: 50, counts, byCountry: {} },
+      });
+      await handle.signal(countsChangedSignal, {
+        snapshot: { version: 40, counts: { ...counts, read: 1 }, byCountry: {} },
+      });
+      await waitFor(async () => (await progress(handle)).countsVersion === 50);
+      expect((await progress(handle)).counts.read).toBe(3);
+      sendGate.open();
       await handle.result();
     });
   });
 
-  it('on cancellation stops sending and marks the rest cancelled in a non-cancellable scope', async () => {
-    const chunkGate = gate();
-    const fake = fakeCampaign(50, { gate: chunkGate.wait });
+  it('validates setRate before it reaches history, and applies a valid rate', async () => {
+    const sendGate = gate();
+    const fake = fakeCampaign(5, { gate: sendGate.wait });
     await withWorker(fake.activities, async (tq) => {
       const handle = await start(tq);
-      await waitFor(async () => fake.calls.chunks === 1);
-      await handle.cancel();
-      chunkGate.open();
-      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      for (const bad of [-1, 0, 'fast', 1e9]) {
+        await expect(
+          handle.executeUpdate(setRateUpdate, { args: [{ ratePerSecond: bad as number }] }),
+        ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      }
+      await expect(
+        handle.executeUpdate(setRateUpdate, { args: [{ ratePerSecond: 25 }] }),
+      ).resolves.toEqual({ ratePerSecond: 25 });
+      sendGate.open();
+      await handle.result();
+      const history = await handle.fetchHistory();
+      const accepted = history.events?.filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      );
+      expect(accepted).toHaveLength(1);
     });
-    expect(fake.calls.finished).toEqual(['cancelled']);
-    expect(fake.counts.cancelled).toBeGreaterThan(0);
-    expect(fake.calls.chunks).toBe(1);
+    expect(fake.calls.rates).toEqual([25]);
   });
 
-  it('fails the campaign at once on a campaign-fatal error', async () => {
-    const fake = fakeCampaign(50, { fatalOnChunk: 2 });
-    await withWorker(fake.activities, async (tq) => (await start(tq)).result());
-    expect(fake.calls.finished).toEqual(['failed']);
-    expect(fake.calls.chunks).toBe(2);
+  it('continues as new in the sending and the settling phase with its state intact', async () => {
+    const sendGate = gate();
+    const fake = fakeCampaign(40, { perCall: 10, deliverAtOnce: false, gate: sendGate.wait });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq, { maxSignalsPerRun: 8 });
+      const signalCounts = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          await handle.signal(countsChangedSignal, { snapshot: fake.snapshot() });
+        }
+      };
+      // Sending: signals pile up while an attempt is in flight; the next turn rolls over.
+      await waitFor(async () => fake.calls.send === 1);
+      await signalCounts(10);
+      sendGate.open();
+      await waitFor(async () => (await progress(handle)).phase === 'settling', 20_000);
+      const sendingRuns = (await runsOf(handle.workflowId)).length;
+      expect(sendingRuns).toBeGreaterThanOrEqual(2);
+      const deadline = (await progress(handle)).settleDeadline;
+      expect(deadline).not.toBeNull();
+
+      // Settling, paused: the pause, the reason and the deadline survive the rollover.
+      await handle.signal(pauseSignal, { reason: 'hold', actor: 'ops' });
+      await signalCounts(10);
+      await waitFor(async () => (await runsOf(handle.workflowId)).length > sendingRuns);
+      const latest = env.client.workflow.getHandle(handle.workflowId);
+      await waitFor(async () => (await progress(latest)).status === 'paused');
+      expect(await progress(latest)).toMatchObject({
+        phase: 'settling',
+        reason: 'hold',
+        actor: 'ops',
+        settleDeadline: deadline,
+      });
+      expect((await progress(latest)).counts.sent).toBe(40);
+
+      await latest.signal(resumeSignal);
+      fake.deliver();
+      await latest.signal(countsChangedSignal, { snapshot: fake.snapshot() });
+      const result = (await latest.result()) as CountsSnapshot;
+      expect(result.counts).toMatchObject({ delivered: 40, sent: 0, pending: 0 });
+    });
+    expect(fake.calls.finished).toEqual(['completed']);
+  });
+
+  it('continues as new when the server suggests it, keeping every run short', async () => {
+    const fake = fakeCampaign(5, { deliverAtOnce: false });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await waitFor(async () => (await progress(handle)).phase === 'settling');
+      // No limit of its own this time (1,000 signals): only the server's suggestion, at 250
+      // events in this test run, can make it roll over.
+      for (let i = 0; i < 120; i++) {
+        await handle.signal(countsChangedSignal, { snapshot: fake.snapshot() });
+      }
+      fake.deliver();
+      await handle.signal(countsChangedSignal, { snapshot: fake.snapshot() });
+      await env.client.workflow.getHandle(handle.workflowId).result();
+      const lengths: number[] = [];
+      for await (const wf of env.client.workflow.list({
+        query: `WorkflowId = "${handle.workflowId}"`,
+      })) {
+        lengths.push(wf.historyLength);
+      }
+      expect(lengths.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...lengths)).toBeLessThan(400);
+    });
+  });
+
+  it('retry-failed starts a new run of a completed campaign that sends the failed rows', async () => {
+    const fake = fakeCampaign(10);
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await handle.result();
+      fake.fail(4);
+      const lifecycle = new CampaignLifecycle(env.client, tq);
+      const campaignId = handle.workflowId.replace(/^campaign-/, '');
+      const { requeued } = await lifecycle.retryFailed(
+        campaignId,
+        't',
+        { settleTimeoutMs: 60_000, unknownWindowMs: 60_000, maxSignalsPerRun: 1_000 },
+        { name: 'n', sender: '1', template: { name: 't', language: 'en' } },
+        fake.snapshot(),
+        { actor: 'test' },
+      );
+      expect(requeued).toBe(4);
+      const second = env.client.workflow.getHandle(handle.workflowId);
+      const result = (await second.result()) as CountsSnapshot;
+      expect(result.counts).toMatchObject({ delivered: 10, failed: 0 });
+      expect((await runsOf(handle.workflowId)).length).toBe(2);
+    });
+    expect(fake.calls.finished).toEqual(['completed', 'completed']);
+    expect(fake.calls.begin).toBe(1);
   });
 });
 
-/** Holds the stand-in sendChunk until opened; stays open afterwards. */
+/** Holds the stand-in send attempt until opened; stays open afterwards. */
 function gate() {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
@@ -184,9 +442,14 @@ function gate() {
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   while (Date.now() < deadline) {
-    if (await check()) return;
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('condition not met in time');
+  throw new Error(`condition not met in time${last instanceof Error ? `: ${last.message}` : ''}`);
 }

@@ -1,148 +1,349 @@
 import {
   ActivityCancellationType,
+  allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
   proxyActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CampaignActivities } from './campaign.activities.js';
+import type { CampaignStatus, CountsSnapshot } from '#libs/domain';
+import type { CampaignActivities, SendRecipientsResult } from './campaign.activities.js';
 import {
   campaignStatusKey,
+  countsChangedSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
-  statusDeltaSignal,
+  retryFailedUpdate,
+  setRateUpdate,
   type CampaignProgress,
   type CampaignWorkflowInput,
-  type StatusCounts,
+  type CarriedState,
+  type ControlRequest,
 } from './campaign.definitions.js';
-import { applyTransitions, emptyCounts, outstanding } from './status-counts.js';
+import { outstanding, unsent } from './campaign-progress.js';
 
 const sending = proxyActivities<CampaignActivities>({
-  startToCloseTimeout: '10 minutes',
-  // Longer than one provider request (WHATSAPP_REQUEST_TIMEOUT_MS), short enough to notice a dead worker.
-  heartbeatTimeout: '20 seconds',
+  // One attempt sends for at most a few minutes (its budget), then returns.
+  startToCloseTimeout: '30 minutes',
+  // Short, so a crashed worker's campaign moves to another worker within seconds.
+  heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   // Crashes and timeouts are retried here; provider errors are handled per recipient inside.
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
 
 const bookkeeping = proxyActivities<CampaignActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
-/** How often a settling campaign re-reads the authoritative counts from PostgreSQL. */
-const SETTLE_RECHECK_MS = 60_000;
+/** The campaign's row is written just after the workflow starts; waits this long for it. */
+const begin = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '10 minutes',
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
+});
+
+/** How often a settling campaign re-reads its counts even without signals. */
+const SETTLE_RECHECK_MS = 5 * 60_000;
 
 /**
- * One campaign: walks its frozen audience chunk by chunk, honours pause/resume/cancel, tracks
- * delivery statuses signalled by the webhook intake and completes once every sent message has
- * settled (or the settle timeout passes).
+ * One campaign: sends its frozen audience at the global limiter's pace, honours pause, resume
+ * and cancel, follows delivery statuses signalled by the webhook intake, fails unknown sends
+ * that never get a status, and completes once every recipient is final. Long campaigns continue
+ * as new in every phase, carrying their state.
  */
-export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<StatusCounts> {
+export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CountsSnapshot> {
   const { campaignId } = input;
-  let paused = input.paused ?? false;
-  let phase: CampaignProgress['phase'] = paused ? 'paused' : 'sending';
-  let counts: StatusCounts = input.counts ?? emptyCounts();
+  const state: CarriedState = input.carried ?? {
+    phase: 'sending',
+    paused: false,
+    reason: null,
+    actor: null,
+    snapshot: { version: 0, counts: {} as CountsSnapshot['counts'], byCountry: {} },
+    settleDeadline: null,
+    nextUnknownExpiryAt: null,
+    resumeAt: null,
+  };
+  let status: CampaignStatus = state.paused ? 'paused' : input.carried ? 'running' : 'launching';
+  let sendScope: CancellationScope | undefined;
+  let failure: string | null = null;
+  let signals = 0;
+  let retryRequested = false;
+  /** Set while the campaign closes: updates are refused from then on. */
+  let closing = false;
 
-  const setPhase = (next: CampaignProgress['phase']) => {
-    phase = next;
+  const setStatus = (next: CampaignStatus) => {
+    if (next === status) return;
+    status = next;
     upsertSearchAttributes([{ key: campaignStatusKey, value: next }]);
   };
+  const adopt = (snapshot: CountsSnapshot) => {
+    if (snapshot.version >= state.snapshot.version) state.snapshot = snapshot;
+  };
+  const requestPause = (reason: string | null, actor: string | null) => {
+    if (state.paused) return;
+    state.paused = true;
+    state.reason = reason;
+    state.actor = actor;
+    sendScope?.cancel();
+  };
+  const rollOverDue = () =>
+    workflowInfo().continueAsNewSuggested || signals >= input.maxSignalsPerRun;
 
-  // Descriptions show in the Temporal UI, where operators send these signals.
+  // Registered before the first await, so queries and signals work from the first task.
   setHandler(
     pauseSignal,
-    () => {
-      paused = true;
+    (req) => {
+      signals += 1;
+      requestPause(req?.reason ?? null, req?.actor ?? 'operator');
     },
-    { description: 'Stop sending after the chunk in flight; recipients stay pending.' },
+    {
+      description:
+        'Stop sending within a second; unsent recipients stay pending. Optional {"reason", "actor"}.',
+    },
   );
   setHandler(
     resumeSignal,
-    () => {
-      paused = false;
+    (req) => {
+      signals += 1;
+      if (!state.paused) return;
+      state.paused = false;
+      state.reason = req?.reason ?? null;
+      state.actor = req?.actor ?? 'operator';
     },
-    { description: 'Resume sending a paused campaign.' },
+    { description: 'Resume a paused campaign where it stopped. Optional {"reason", "actor"}.' },
   );
   setHandler(
-    statusDeltaSignal,
-    (delta) => {
-      counts = applyTransitions(counts, delta.transitions);
+    countsChangedSignal,
+    ({ snapshot, stop }) => {
+      signals += 1;
+      adopt(snapshot);
+      if (stop?.action === 'fail') failure ??= stop.reason;
+      else if (stop) requestPause(stop.reason, 'engine');
+      if (failure) sendScope?.cancel();
     },
-    { description: 'Batched delivery-status transitions from the webhook intake.' },
+    { description: 'Internal, sent by the webhook intake. Operators must not send it.' },
   );
-  setHandler(progressQuery, () => ({ campaignId, phase, counts }), {
-    description: 'Recipient counts by status and the current phase.',
-  });
+  setHandler(
+    retryFailedUpdate,
+    async (req) => {
+      const { requeued, snapshot } = await bookkeeping.requeueFailed({ campaignId });
+      adopt(snapshot);
+      if (requeued > 0) {
+        retryRequested = true;
+        state.reason = req?.reason ?? 'retry failed';
+        state.actor = req?.actor ?? 'operator';
+      }
+      return { requeued };
+    },
+    {
+      validator: (_req?: ControlRequest) => {
+        if (closing) throw new Error('the campaign is closing; try again in a moment');
+      },
+      description:
+        'Send failed recipients again: transient failures and sends whose outcome stayed unknown.',
+    },
+  );
+  setHandler(
+    setRateUpdate,
+    async ({ ratePerSecond }) => {
+      await bookkeeping.setCampaignRate({ campaignId, ratePerSecond });
+      return { ratePerSecond };
+    },
+    {
+      validator: ({ ratePerSecond }) => {
+        if (ratePerSecond === null) return;
+        if (typeof ratePerSecond !== 'number' || !Number.isFinite(ratePerSecond)) {
+          throw new Error('ratePerSecond must be a number of messages per second, or null');
+        }
+        if (ratePerSecond <= 0 || ratePerSecond > 10_000) {
+          throw new Error('ratePerSecond must be above 0 and at most 10000');
+        }
+      },
+      description:
+        'Cap this campaign\'s send rate: {"ratePerSecond": 20}, or {"ratePerSecond": null} to lift the cap.',
+    },
+  );
+  setHandler(
+    progressQuery,
+    (): CampaignProgress => ({
+      campaignId,
+      status,
+      phase: ['completed', 'cancelled', 'failed'].includes(status) ? 'closed' : state.phase,
+      reason: state.reason,
+      actor: state.actor,
+      counts: state.snapshot.counts,
+      byCountry: state.snapshot.byCountry,
+      countsVersion: state.snapshot.version,
+      settleDeadline: state.settleDeadline ? new Date(state.settleDeadline).toISOString() : null,
+    }),
+    { description: 'Recipient counts by status and by country, status, phase, reason and actor.' },
+  );
 
-  // Handlers are registered before the first await, so queries and signals work at once.
-  if (!input.counts) counts = await bookkeeping.beginCampaign({ campaignId });
+  /** Runs one send attempt; null when a pause (not a cancellation of the campaign) stopped it. */
+  const send = async (): Promise<SendRecipientsResult | null> => {
+    sendScope = new CancellationScope();
+    try {
+      return await sendScope.run(() => sending.sendRecipients({ campaignId }));
+    } catch (err) {
+      if (isCancellation(err) && !CancellationScope.current().consideredCancelled) return null;
+      throw err;
+    } finally {
+      sendScope = undefined;
+    }
+  };
+
+  const close = async (final: 'completed' | 'failed', reason: string | null) => {
+    closing = true;
+    await condition(allHandlersFinished);
+    adopt(await bookkeeping.finishCampaign({ campaignId, status: final, reason }));
+    state.reason = reason;
+    setStatus(final);
+  };
 
   try {
-    for (;;) {
-      if (paused) {
-        setPhase('paused');
-        await bookkeeping.setCampaignStatus({ campaignId, status: 'paused' });
-        await condition(() => !paused);
-        await bookkeeping.setCampaignStatus({ campaignId, status: 'running' });
-      }
-      setPhase('sending');
-      const chunk = await sending.sendChunk({ campaignId, limit: input.chunkSize });
-      counts = applyTransitions(counts, chunk.transitions);
+    if (!input.carried) adopt(await begin.beginCampaign({ campaignId }));
+    setStatus(state.paused ? 'paused' : 'running');
 
-      if (chunk.fatal) {
-        if (chunk.fatal.action === 'pause') {
-          paused = true;
-          await bookkeeping.setCampaignStatus({
-            campaignId,
-            status: 'paused',
-            reason: chunk.fatal.reason,
-          });
+    for (;;) {
+      if (failure) {
+        await close('failed', failure);
+        throw ApplicationFailure.nonRetryable(failure, 'CampaignFailed');
+      }
+      if (rollOverDue()) {
+        await condition(allHandlersFinished);
+        if (retryRequested) state.phase = 'sending';
+        return await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+      }
+      if (state.paused) {
+        setStatus('paused');
+        await bookkeeping.setCampaignStatus({
+          campaignId,
+          status: 'paused',
+          reason: state.reason,
+          actor: state.actor,
+        });
+        await condition(() => !state.paused || failure !== null || rollOverDue());
+        if (state.paused) continue;
+        await bookkeeping.setCampaignStatus({
+          campaignId,
+          status: 'running',
+          reason: state.reason,
+          actor: state.actor,
+        });
+        setStatus('running');
+        continue;
+      }
+      if (state.nextUnknownExpiryAt !== null && Date.now() >= state.nextUnknownExpiryAt) {
+        const expired = await bookkeeping.expireUnknown({
+          campaignId,
+          windowMs: input.unknownWindowMs,
+        });
+        adopt(expired.snapshot);
+        state.nextUnknownExpiryAt = expired.nextExpiryAt;
+      }
+      if (retryRequested) {
+        retryRequested = false;
+        state.phase = 'sending';
+      }
+
+      if (state.phase === 'sending') {
+        if (state.resumeAt !== null && Date.now() < state.resumeAt) {
+          // Only rows waiting for a retry, or for a limiter slot far ahead: a durable timer.
+          await condition(
+            () => state.paused || retryRequested || failure !== null || rollOverDue(),
+            wait(state.resumeAt, state.nextUnknownExpiryAt),
+          );
+          if (Date.now() >= state.resumeAt) state.resumeAt = null;
           continue;
         }
-        setPhase('failed');
-        return await bookkeeping.finishCampaign({
-          campaignId,
-          status: 'failed',
-          reason: chunk.fatal.reason,
-        });
+        const result = await send();
+        if (!result) continue;
+        adopt(result.snapshot);
+        state.resumeAt = result.stop === 'wait' ? result.resumeAt : null;
+        if (result.interrupted.toUnknown > 0 || result.snapshot.counts.unknown > 0) {
+          state.nextUnknownExpiryAt ??= Date.now() + input.unknownWindowMs;
+        }
+        if (result.fatal) {
+          if (result.fatal.action === 'fail') failure ??= result.fatal.reason;
+          else {
+            const prefix = result.fatal.action === 'halt' ? 'sender halted: ' : '';
+            requestPause(`${prefix}${result.fatal.reason}`, 'engine');
+          }
+          continue;
+        }
+        if (result.stop === 'done') {
+          state.phase = 'settling';
+          state.settleDeadline = Date.now() + input.settleTimeoutMs;
+        }
+        continue;
       }
-      if (chunk.pending === 0) break;
-      if (chunk.processed === 0 && chunk.nextAttemptAt !== null) {
-        // Only retries remain and none is due yet: sleep durably until the first one is.
-        await sleep(Math.max(chunk.nextAttemptAt - Date.now(), 100));
-      }
-      if (workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof campaignWorkflow>({ ...input, counts, paused });
-      }
-    }
 
-    setPhase('settling');
-    const deadline = Date.now() + input.settleTimeoutMs;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await condition(() => outstanding(counts) === 0, Math.min(remaining, SETTLE_RECHECK_MS));
-      // Signals are hints; PostgreSQL is the truth. Re-read before deciding.
-      counts = await bookkeeping.countRecipients({ campaignId });
-      if (outstanding(counts) === 0) break;
+      // Settling: every recipient has been sent; waiting for the last statuses.
+      const counts = state.snapshot.counts;
+      const deadline = state.settleDeadline ?? Date.now();
+      if (unsent(counts) > 0) {
+        state.phase = 'sending';
+        continue;
+      }
+      if (outstanding(counts) === 0 || Date.now() >= deadline) {
+        // Signals are hints; PostgreSQL decides.
+        const fresh = await bookkeeping.readCounts({ campaignId });
+        adopt(fresh);
+        if (unsent(fresh.counts) > 0) {
+          state.phase = 'sending';
+          continue;
+        }
+        if (fresh.counts.unknown > 0 && Date.now() < deadline) {
+          state.nextUnknownExpiryAt ??= Date.now() + input.unknownWindowMs;
+        } else if (outstanding(fresh.counts) === 0 || Date.now() >= deadline) {
+          closing = true;
+          // A retry accepted before closing began is carried out first.
+          await condition(allHandlersFinished);
+          if (retryRequested) {
+            closing = false;
+            continue;
+          }
+          await close('completed', null);
+          return state.snapshot;
+        }
+      }
+      await condition(
+        () =>
+          outstanding(state.snapshot.counts) === 0 ||
+          state.paused ||
+          retryRequested ||
+          failure !== null ||
+          rollOverDue(),
+        wait(Math.min(deadline, Date.now() + SETTLE_RECHECK_MS), state.nextUnknownExpiryAt),
+      );
     }
-    setPhase('completed');
-    return await bookkeeping.finishCampaign({ campaignId, status: 'completed' });
   } catch (err) {
     if (isCancellation(err)) {
-      setPhase('cancelled');
-      await CancellationScope.nonCancellable(() =>
-        bookkeeping.finishCampaign({ campaignId, status: 'cancelled', reason: 'cancelled' }),
-      );
+      await CancellationScope.nonCancellable(async () => {
+        adopt(
+          await bookkeeping.finishCampaign({
+            campaignId,
+            status: 'cancelled',
+            reason: 'cancelled',
+          }),
+        );
+        state.reason = 'cancelled';
+        setStatus('cancelled');
+      });
     }
     throw err;
   }
+}
+
+/** Milliseconds until the earlier of two deadlines (the second may be absent), at least 1. */
+function wait(until: number, alsoBy: number | null): number {
+  return Math.max(1, Math.min(until, alsoBy ?? Infinity) - Date.now());
 }

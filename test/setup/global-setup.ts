@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '#libs/config';
@@ -18,13 +21,24 @@ const setupSettingsSchema = z.object({
     .optional(),
 });
 
+/**
+ * The dev server's history limits, lowered for the whole run so that every workflow in the
+ * suite continues as new often (production defaults: 4,096 events and 10,000 signals).
+ */
+export const TEST_TEMPORAL_LIMITS = {
+  'limit.historyCount.suggestContinueAsNew': 250,
+  'history.maximumSignalsPerExecution': 400,
+};
+
 declare global {
   var __testInfrastructure: Infrastructure | undefined;
+  var __testControl: Server | undefined;
 }
 
 /**
  * One PostgreSQL and one Temporal dev server for the whole run. DATABASE_URL or TEMPORAL_ADDRESS
- * point at existing servers instead; either way the run gets a database of its own.
+ * point at existing servers instead; either way the run gets a database of its own. Test files
+ * reach the setup's own process through a small control endpoint (to restart Temporal).
  */
 export default async function globalSetup(): Promise<void> {
   const settings = loadConfig(setupSettingsSchema);
@@ -37,9 +51,34 @@ export default async function globalSetup(): Promise<void> {
     databaseName: `wa_test_${Date.now()}_${process.pid}`,
     freshDatabase: true,
     embedded: { dataDir: path.join(dir, 'postgres'), persistent: false },
+    temporal: {
+      dbFilename: path.join(dir, 'temporal.sqlite'),
+      dynamicConfig: TEST_TEMPORAL_LIMITS,
+    },
     log: (line) => process.stderr.write(`[test-setup] ${line}\n`),
   });
   globalThis.__testInfrastructure = infra;
   process.env.TEST_DATABASE_URL = infra.databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
+  process.env.TEST_TEMPORAL_OWNED = settings.TEMPORAL_ADDRESS ? '' : '1';
+  process.env.TEST_TEMPORAL_MAX_SIGNALS = String(
+    TEST_TEMPORAL_LIMITS['history.maximumSignalsPerExecution'],
+  );
+
+  const token = randomBytes(16).toString('hex');
+  const control = createServer((req, res) => {
+    if (req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end();
+    if (req.method === 'POST' && req.url === '/temporal/restart') {
+      infra.restartTemporal().then(
+        () => res.writeHead(204).end(),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  globalThis.__testControl = control;
+  process.env.TEST_CONTROL_URL = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  process.env.TEST_CONTROL_TOKEN = token;
 }

@@ -5,13 +5,32 @@ import { loadConfig } from '#libs/config';
 const testSettingsSchema = z.object({
   TEST_DATABASE_URL: z.string().optional(),
   TEST_TEMPORAL_ADDRESS: z.string().optional(),
+  TEST_TEMPORAL_OWNED: z.string().optional(),
+  TEST_TEMPORAL_MAX_SIGNALS: z.coerce.number().optional(),
+  TEST_CONTROL_URL: z.string().optional(),
+  TEST_CONTROL_TOKEN: z.string().optional(),
 });
 
 /** The servers the global setup started (or was pointed at) for this run. */
-export function testInfrastructure(): { databaseUrl: string; temporalAddress: string } {
+export function testInfrastructure() {
   const s = loadConfig(testSettingsSchema);
   if (!s.TEST_DATABASE_URL || !s.TEST_TEMPORAL_ADDRESS) {
     throw new Error('the system test project must run with its global setup');
   }
-  return { databaseUrl: s.TEST_DATABASE_URL, temporalAddress: s.TEST_TEMPORAL_ADDRESS };
+  return {
+    databaseUrl: s.TEST_DATABASE_URL,
+    temporalAddress: s.TEST_TEMPORAL_ADDRESS,
+    /** Temporal's per-execution signal cap in this run. */
+    maxSignalsPerExecution: s.TEST_TEMPORAL_MAX_SIGNALS ?? 10_000,
+    /** Restarts the run's Temporal dev server (same port and database file). */
+    async restartTemporal() {
+      if (!s.TEST_TEMPORAL_OWNED)
+        throw new Error('TEMPORAL_ADDRESS is set: the server is not ours');
+      const res = await fetch(`${s.TEST_CONTROL_URL}/temporal/restart`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.TEST_CONTROL_TOKEN}` },
+      });
+      if (res.status !== 204) throw new Error(`restart failed: ${res.status} ${await res.text()}`);
+    },
+  };
 }

@@ -3,9 +3,21 @@ import { testInfrastructure } from '../setup/test-settings.js';
 
 export type { Engine };
 
-/** The engine's processes against this test run's PostgreSQL and Temporal. */
+/**
+ * The engine's processes against this test run's PostgreSQL and Temporal. Workflows roll over
+ * well before the run's lowered signal cap.
+ */
 export const startEngine = (options: Omit<EngineOptions, 'databaseUrl' | 'temporalAddress'> = {}) =>
-  startEngineOn({ ...testInfrastructure(), ...options });
+  startEngineOn({
+    ...testInfrastructure(),
+    ...options,
+    api: {
+      CAMPAIGN_MAX_SIGNALS_PER_RUN: String(
+        Math.floor(testInfrastructure().maxSignalsPerExecution / 4),
+      ),
+      ...options.api,
+    },
+  });
 
 /** Polls until `check` returns a value or the timeout passes, then returns its last result. */
 export async function eventually<T>(

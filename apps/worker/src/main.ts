@@ -2,22 +2,26 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '#libs/config';
-import { CampaignRepository, MikroORM, ormOptions, RecipientRepository } from '#libs/persistence';
+import {
+  CampaignRepository,
+  MikroORM,
+  ormOptions,
+  RateLimitRepository,
+  SendQueueRepository,
+} from '#libs/persistence';
 import { WhatsAppClient } from '#libs/whatsapp';
 import { createCampaignActivities } from './activities/campaign.activities.js';
+import { sendSettings } from './sending/send-settings.js';
 import { workerConfigSchema } from './worker.config.js';
 
 const logger = new Logger('worker');
 const config = loadConfigOrExit(workerConfigSchema, 'worker');
 
-const orm = await MikroORM.init(
-  ormOptions({ databaseUrl: config.DATABASE_URL, poolMax: config.SEND_CONCURRENCY + 4 }),
-);
+const orm = await MikroORM.init(ormOptions({ databaseUrl: config.DATABASE_URL, poolMax: 20 }));
 const whatsapp = new WhatsAppClient({
   baseUrl: config.WHATSAPP_API_BASE_URL,
   apiVersion: config.WHATSAPP_API_VERSION,
   token: config.WHATSAPP_TOKEN,
-  phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID,
   timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
 });
 
@@ -30,12 +34,15 @@ const worker = await Worker.create({
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: fileURLToPath(import.meta.resolve('#workflows/index')) }),
+  // Pause and cancel reach a sending activity with a heartbeat's answer: heartbeats go out often.
+  maxHeartbeatThrottleInterval: '200 milliseconds',
   activities: createCampaignActivities({
     campaigns: new CampaignRepository(orm.em),
-    recipients: new RecipientRepository(orm.em),
+    rateLimits: new RateLimitRepository(orm.em),
+    queue: new SendQueueRepository(orm.em),
     whatsapp,
-    sendConcurrency: config.SEND_CONCURRENCY,
-    sendMaxAttempts: config.SEND_MAX_ATTEMPTS,
+    sendSettings: sendSettings(config),
+    defaultSenderRate: config.SENDER_DEFAULT_RATE,
   }),
 });
 

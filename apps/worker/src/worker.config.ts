@@ -1,14 +1,27 @@
 import { z } from 'zod';
 import { databaseSettings, temporalSettings, whatsappSettings } from '#libs/config';
 
+const ms = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
 export const workerConfigSchema = z.object({
   ...databaseSettings.shape,
   ...temporalSettings.shape,
   ...whatsappSettings.shape,
-  /** Concurrent provider calls within one chunk. */
-  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  /** Provider attempts per recipient before a transient error becomes a failure. */
+  /** Provider attempts per recipient before a transient error becomes a failure (throttling never counts). */
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** Messages per second a sender number gets until an operator sets its rate (Meta's default tier). */
+  SENDER_DEFAULT_RATE: z.coerce.number().positive().max(100_000).default(80),
+  /**
+   * How late a send may leave after its slot. Slots are spaced so that even then every sliding
+   * second holds at most the limit; a send later than this is reserved again.
+   */
+  LIMITER_JITTER_MS: ms(1, 20).pipe(z.number().max(200)),
+  /** Sender time one reservation takes, so campaigns sharing a sender alternate in turns this long. */
+  LIMITER_QUANTUM_MS: ms(10, 100),
+  /** Provider requests in flight per campaign at most. */
+  SEND_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(512),
+  /** How long one send activity runs before it hands back to the workflow. */
+  SEND_BUDGET_MS: ms(1_000, 5 * 60_000),
   /** Load the prebuilt workflow bundle at this path instead of bundling at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });

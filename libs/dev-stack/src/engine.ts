@@ -10,32 +10,46 @@ export interface EngineOptions {
   sandbox?: Record<string, string>;
   api?: Record<string, string>;
   worker?: Record<string, string>;
+  /** Worker processes to run (default 1). */
+  workers?: number;
+  /** Also receives each process's output lines (they are always kept in `logs`). */
+  output?: (line: string) => void;
 }
 
 export interface Engine {
   apiUrl: string;
   sandboxUrl: string;
+  /** The sending phone-number id campaigns use by default. */
+  sender: string;
   secrets: {
     appSecret: string;
     verifyToken: string;
     adminEmail: string;
     adminPassword: string;
     jwtSecret: string;
+    /** The Cloud API token, which the sandbox's inspection routes also require. */
+    whatsappToken: string;
   };
   databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
   logs: string[];
   login(): Promise<string>;
-  /** Kills the worker process outright (SIGKILL), as a crash would. */
-  crashWorker(): Promise<void>;
-  /** Starts a new worker process and waits until it polls. */
+  /** Calls the sandbox's inspection and control routes with its token. */
+  sandbox<T = unknown>(path: string, init?: { method?: string; body?: unknown }): Promise<T>;
+  /** The running processes, for CPU and memory accounting. */
+  processes(): { name: string; pid: number }[];
+  /** Kills a worker process outright (SIGKILL), as a crash would. */
+  crashWorker(index?: number): Promise<void>;
+  /** Starts another worker process and waits until it polls. */
   startWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the sandbox, the worker and the API as separate processes against the given PostgreSQL
- * and Temporal, on free ports, with fresh secrets and a task queue of their own, so several
- * engines (test files, benchmarks) can share one PostgreSQL and one Temporal server.
+ * Starts the sandbox, the workers and the API as separate processes against the given
+ * PostgreSQL and Temporal, on free ports, with fresh secrets and a task queue of their own, so
+ * several engines (test files, benchmarks) can share one PostgreSQL and one Temporal server.
  */
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { databaseUrl, temporalAddress } = options;
@@ -49,14 +63,17 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     adminEmail: 'admin@example.com',
     adminPassword: secret(),
     jwtSecret: randomBytes(32).toString('hex'),
+    whatsappToken: secret(),
   };
+  const sender = '100000000000001';
+  const taskQueue = `e2e-${randomUUID()}`;
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
     WHATSAPP_API_BASE_URL: sandboxUrl,
-    WHATSAPP_TOKEN: secret(),
-    WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
+    WHATSAPP_TOKEN: secrets.whatsappToken,
+    WHATSAPP_PHONE_NUMBER_ID: sender,
     WHATSAPP_APP_SECRET: secrets.appSecret,
     WEBHOOK_VERIFY_TOKEN: secrets.verifyToken,
     JWT_SECRET: secrets.jwtSecret,
@@ -69,56 +86,84 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
 
   const logs: string[] = [];
-  const collect = (line: string) => {
+  const output = (line: string) => {
     logs.push(line);
+    options.output?.(line);
   };
-  type Name = 'sandbox' | 'worker' | 'api';
-  const scripts: Record<Name, string> = {
-    sandbox: SERVICE_SCRIPTS.sandbox,
-    worker: SERVICE_SCRIPTS.worker,
-    api: SERVICE_SCRIPTS.api,
-  };
-  const running = new Map<Name, ServiceProcess>();
-  const launch = (name: Name) => {
-    const service = startService(name, scripts[name], { ...env, ...options[name] }, collect);
-    running.set(name, service);
+  const services: ServiceProcess[] = [];
+  const workers: ServiceProcess[] = [];
+  const launch = (name: 'sandbox' | 'worker' | 'api', extra?: Record<string, string>) => {
+    const service = startService(
+      name === 'worker' ? `worker-${workers.length + 1}` : name,
+      SERVICE_SCRIPTS[name],
+      { ...env, ...extra },
+      output,
+    );
+    services.push(service);
+    if (name === 'worker') workers.push(service);
     return service;
   };
   const stop = async () => {
-    for (const name of ['api', 'worker', 'sandbox'] as const) await running.get(name)?.stop();
+    // The API first (no new work), then the workers, the sandbox last.
+    for (const s of [...services].reverse()) await s.stop();
+  };
+  const waitForPolling = async (worker: ServiceProcess, from: number) => {
+    const deadline = Date.now() + 60_000;
+    while (
+      !logs
+        .slice(from)
+        .some((l) => l.startsWith(`[${worker.name}]`) && l.includes("state: 'RUNNING'"))
+    ) {
+      if (worker.child.exitCode !== null) throw new Error(`${worker.name} exited while starting`);
+      if (Date.now() > deadline) throw new Error(`${worker.name} did not start polling in time`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   };
   try {
-    const sandbox = launch('sandbox');
-    launch('worker');
-    const api = launch('api');
+    const sandbox = launch('sandbox', options.sandbox);
+    for (let i = 0; i < (options.workers ?? 1); i++) launch('worker', options.worker);
+    const api = launch('api', options.api);
     await waitForHttp(`${sandboxUrl}/sandbox/health`, { service: sandbox });
     await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 90_000 });
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`, { cause: err });
   }
-
   return {
     apiUrl,
     sandboxUrl,
+    sender,
     secrets,
     databaseUrl,
+    temporalAddress,
+    taskQueue,
     logs,
     stop,
-    async crashWorker() {
-      const worker = running.get('worker');
+    processes: () =>
+      services
+        .filter((s) => s.child.exitCode === null && s.child.signalCode === null && s.child.pid)
+        .map((s) => ({ name: s.name, pid: s.child.pid as number })),
+    async sandbox<T>(path: string, init: { method?: string; body?: unknown } = {}) {
+      const res = await fetch(`${sandboxUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          authorization: `Bearer ${secrets.whatsappToken}`,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      if (!res.ok) throw new Error(`sandbox ${path}: HTTP ${res.status} ${await res.text()}`);
+      const text = await res.text();
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async crashWorker(index = workers.length - 1) {
+      const worker = workers[index];
       worker?.child.kill('SIGKILL');
       await worker?.exited;
     },
     async startWorker() {
-      const before = logs.length;
-      const worker = launch('worker');
-      const deadline = Date.now() + 60_000;
-      while (!logs.slice(before).some((l) => l.includes("state: 'RUNNING'"))) {
-        if (worker.child.exitCode !== null) throw new Error('worker exited while starting');
-        if (Date.now() > deadline) throw new Error('worker did not start polling in time');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const from = logs.length;
+      await waitForPolling(launch('worker', options.worker), from);
     },
     async login() {
       const res = await fetch(`${apiUrl}/v1/auth/token`, {

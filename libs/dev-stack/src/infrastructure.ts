@@ -16,7 +16,12 @@ export interface InfrastructureOptions {
    */
   freshDatabase: boolean;
   embedded: { dataDir: string; port?: number; persistent: boolean };
-  temporal?: { port?: number; uiPort?: number; dbFilename?: string };
+  temporal?: {
+    port?: number;
+    uiPort?: number;
+    dbFilename?: string;
+    dynamicConfig?: Record<string, number | string | boolean>;
+  };
   log?: (line: string) => void;
 }
 
@@ -25,6 +30,11 @@ export interface Infrastructure {
   temporalAddress: string;
   temporalUiUrl: string | undefined;
   temporalBinary: TemporalBinary | undefined;
+  /**
+   * Stops the Temporal dev server and starts it again on the same port and database file, as
+   * a server restart would (tests of durability). Only when the dev server was started here.
+   */
+  restartTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +44,7 @@ export interface Infrastructure {
  */
 export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const stops: (() => Promise<void>)[] = [];
+  let current: { stop(): Promise<void> } = { stop: () => Promise.resolve() };
   const stop = async () => {
     for (const s of stops.reverse()) await s();
   };
@@ -66,7 +77,8 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         }
         options.log?.('starting the Temporal dev server');
         const server = await startTemporalDevServer({ ...options.temporal, log: options.log });
-        stops.push(() => server.stop());
+        current = server;
+        stops.push(() => current.stop());
         options.log?.(`Temporal CLI ${server.binary.version ?? ''} from ${server.binary.source}`);
         return server;
       })(),
@@ -79,6 +91,12 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
       temporalBinary: temporal.binary,
+      async restartTemporal() {
+        if (!('stop' in temporal)) throw new Error('Temporal was not started here');
+        await current.stop();
+        const port = Number(temporal.address.split(':').pop());
+        current = await startTemporalDevServer({ ...options.temporal, port, log: options.log });
+      },
       stop,
     };
   } catch (err) {

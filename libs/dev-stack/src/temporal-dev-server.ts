@@ -11,6 +11,8 @@ export interface TemporalDevServerOptions {
   /** SQLite file that keeps workflows across restarts; in memory when unset. */
   dbFilename?: string;
   namespace?: string;
+  /** Server settings (`--dynamic-config-value key=value`), e.g. lower history limits in tests. */
+  dynamicConfig?: Record<string, number | string | boolean>;
   log?: (line: string) => void;
 }
 
@@ -43,6 +45,10 @@ export async function startTemporalDevServer(
       namespace: options.namespace ?? 'default',
       searchAttributes: CAMPAIGN_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'warn' },
+      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+        '--dynamic-config-value',
+        `${key}=${JSON.stringify(value)}`,
+      ]),
     },
   });
   // createLocal returns once the frontend answers; confirm the namespace is usable too.

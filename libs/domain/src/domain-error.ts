@@ -1,6 +1,13 @@
 /** Stable error codes; the API's exception filter maps each to an HTTP status. */
 export type DomainErrorCode =
-  'validation_failed' | 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'unavailable';
+  | 'validation_failed'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unavailable';
 
 export class DomainError extends Error {
   constructor(

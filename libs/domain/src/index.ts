@@ -3,3 +3,7 @@ export * from './domain-error.js';
 export * from './phone.js';
 export * from './recipient-status.js';
 export * from './status-plan.js';
+export * from './slot-plan.js';
+export * from './retry-policy.js';
+export * from './text.js';
+export * from './audience-member.js';

@@ -24,8 +24,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
  * Rank used to keep status changes monotonic: a row only ever moves to a higher rank, so late,
- * duplicated or reordered webhooks cannot move it backwards. Must match the SQL function
- * `recipient_status_rank` created by the migrations.
+ * duplicated or reordered webhooks cannot move it backwards. The one definition of the order:
+ * the database applies changes planned from it.
  */
 export const STATUS_RANK: Record<RecipientStatus, number> = {
   pending: 0,
@@ -43,6 +43,15 @@ export function canMoveTo(from: RecipientStatus, to: RecipientStatus): boolean {
   return STATUS_RANK[to] > STATUS_RANK[from];
 }
 
+/**
+ * Why a `failed` row failed, which decides whether "retry failed" sends it again: `transient`
+ * (the provider kept failing until the attempts ran out) and `unknown_outcome` (no status ever
+ * came for a send whose answer was lost) are retried; `permanent` is not.
+ */
+export const FAILURE_CLASSES = ['transient', 'permanent', 'unknown_outcome'] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+export const RETRYABLE_FAILURES: readonly FailureClass[] = ['transient', 'unknown_outcome'];
+
 /** Statuses after which the engine expects nothing more for the row. */
 export const SETTLED_STATUSES: readonly RecipientStatus[] = [
   'delivered',
@@ -56,4 +65,11 @@ export type StatusCounts = Record<RecipientStatus, number>;
 
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(RECIPIENT_STATUSES.map((s) => [s, 0])) as StatusCounts;
+}
+
+/** Counts by status, in all and per destination country, with a version that only grows. */
+export interface CountsSnapshot {
+  version: number;
+  counts: StatusCounts;
+  byCountry: Record<string, Partial<StatusCounts>>;
 }

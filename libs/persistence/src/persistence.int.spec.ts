@@ -2,72 +2,325 @@ import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { testInfrastructure } from '#test/setup/test-settings';
 import { ormOptions } from './orm.config.js';
+import { AudienceRepository } from './repositories/audience.repository.js';
 import { CampaignRepository } from './repositories/campaign.repository.js';
 import { RecipientRepository } from './repositories/recipient.repository.js';
+import {
+  SendQueueRepository,
+  senderKey,
+  type ClaimSettings,
+} from './repositories/send-queue.repository.js';
+import { RateLimitRepository } from './repositories/rate-limit.repository.js';
 
 describe('persistence against PostgreSQL with the real migrations', () => {
   let orm: MikroORM;
   let campaigns: CampaignRepository;
   let recipients: RecipientRepository;
+  let audiences: AudienceRepository;
+  let limits: RateLimitRepository;
 
   beforeAll(async () => {
     orm = await MikroORM.init(ormOptions({ databaseUrl: testInfrastructure().databaseUrl }));
     campaigns = new CampaignRepository(orm.em);
     recipients = new RecipientRepository(orm.em);
+    audiences = new AudienceRepository(orm.em);
+    limits = new RateLimitRepository(orm.em);
   });
 
   afterAll(() => orm?.close());
 
-  const newCampaign = async (phones: string[]) => {
+  const sender = () => String(Math.floor(Math.random() * 1e12));
+  const settings: ClaimSettings = {
+    leadMs: 0,
+    maxAheadMs: 60_000,
+    quantumMs: 10_000,
+    maxBatch: 100,
+    permitAheadMs: 100,
+    jitterMs: 0,
+  };
+
+  const newCampaign = async (
+    phones: string[],
+    from = sender(),
+    extra: { audienceId?: string } = {},
+  ) => {
     const id = randomUUID();
-    const total = await campaigns.createWithAudience(
+    await campaigns.create(
       {
         id,
         tenantId: 't1',
         name: 'n',
         templateName: 'tpl',
         templateLanguage: 'en',
+        templateParameters: null,
+        senderPhoneNumberId: from,
+        audienceId: extra.audienceId ?? null,
         rejectedRecipients: 0,
+        ratePerSecond: null,
       },
-      phones.map((phone) => ({ phone, country: 'GB', variables: null })),
+      extra.audienceId
+        ? null
+        : phones.map((phone) => ({
+            phone,
+            country: phone.startsWith('+91') ? 'IN' : 'GB',
+            variables: null,
+          })),
     );
-    return { id, total };
+    await campaigns.setStatus(id, 'running');
+    return { id, sender: from };
   };
+  const phones = (n: number, prefix = '+447400') =>
+    Array.from({ length: n }, (_, i) => `${prefix}${String(100000 + i).padStart(6, '0')}`);
+  const sql = <T>(query: string, params: unknown[] = []) =>
+    orm.em.fork().execute<T[]>(query, params);
 
   it('the migrations create exactly the schema the entities describe', async () => {
-    const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
-    // The rank function is created by the migrations and unknown to the entity metadata.
-    const statements = diff
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.includes('recipient_status_rank'));
-    expect(statements).toEqual([]);
+    expect((await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
   });
 
-  it('freezes the audience set-wise, one row per unique number', async () => {
-    const { id, total } = await newCampaign(['+447400100001', '+447400100002', '+447400100001']);
-    expect(total).toBe(2);
-    expect((await campaigns.findForTenant('t1', id))?.totalRecipients).toBe(2);
-    expect(await campaigns.findForTenant('other-tenant', id)).toBeNull();
-    expect((await campaigns.countsByStatus(id)).pending).toBe(2);
+  it('keeps exact counts by status and country through every statement, with a growing version', async () => {
+    const { id } = await newCampaign([...phones(3), ...phones(2, '+9198765')]);
+    const first = await campaigns.snapshot(id);
+    expect(first.counts).toMatchObject({ pending: 5, sent: 0 });
+    expect(first.byCountry).toEqual({ GB: { pending: 3 }, IN: { pending: 2 } });
+    await sql(`update recipients set status = 'sent' where campaign_id = ? and country = 'IN'`, [
+      id,
+    ]);
+    const second = await campaigns.snapshot(id);
+    expect(second.counts).toMatchObject({ pending: 3, sent: 2 });
+    expect(second.version).toBeGreaterThan(first.version);
+    // A statement that moves no status leaves the version alone.
+    await sql(`update recipients set error_message = 'x' where campaign_id = ?`, [id]);
+    expect((await campaigns.snapshot(id)).version).toBe(second.version);
+  });
+
+  describe('the send queue', () => {
+    let queue: SendQueueRepository;
+    beforeEach(() => {
+      queue = new SendQueueRepository(orm.em);
+    });
+
+    it('reserves evenly spaced slots, claims the rows for them and moves the key on', async () => {
+      const { id, sender: from } = await newCampaign(phones(5));
+      await limits.ensure(senderKey(from), 10);
+      await queue.takeLease(id, 'lease-1');
+      const result = await queue.claim(id, 'lease-1', from, settings);
+      expect(result.kind).toBe('claimed');
+      if (result.kind !== 'claimed') return;
+      const slots = result.rows.map((r) => r.slotAt);
+      expect(slots).toHaveLength(5);
+      for (let i = 1; i < 5; i++) expect(slots[i] - slots[i - 1]).toBeCloseTo(100, 6);
+      const [key] = await sql<{ next_at: number }>(
+        `select next_at from rate_limits where key = ?`,
+        [senderKey(from)],
+      );
+      expect(key.next_at).toBeCloseTo(slots[4] + 100, 6);
+      expect((await campaigns.snapshot(id)).counts).toMatchObject({ pending: 0, sending: 5 });
+      expect(await queue.claim(id, 'lease-1', from, settings)).toEqual({ kind: 'empty' });
+    });
+
+    it('gives a message one time that holds on the sender and its country at once', async () => {
+      const { id, sender: from } = await newCampaign([...phones(20), ...phones(5, '+9198765')]);
+      await limits.ensure(senderKey(from), 100);
+      await limits.set('country:IN', 4);
+      await sql(`update campaigns set countries = '{GB,IN}' where id = ?`, [id]);
+      await queue.takeLease(id, 'l');
+      const result = await queue.claim(id, 'l', from, { ...settings, maxAheadMs: 1_500 });
+      await limits.remove('country:IN');
+      if (result.kind !== 'claimed') throw new Error(result.kind);
+      const india = result.rows.filter((r) => r.country === 'IN').map((r) => r.slotAt);
+      const all = result.rows.map((r) => r.slotAt).sort((a, b) => a - b);
+      for (let i = 1; i < india.length; i++)
+        expect(india[i] - india[i - 1]).toBeGreaterThanOrEqual(250 - 1e-6);
+      for (let i = 1; i < all.length; i++)
+        expect(all[i] - all[i - 1]).toBeGreaterThanOrEqual(10 - 1e-6);
+      // The sender is not held back by India: the other rows fill its slots.
+      expect(result.rows.filter((r) => r.country === 'GB')).toHaveLength(20);
+      expect(india.length).toBeGreaterThanOrEqual(5);
+    });
+
+    it('never books one sender slot twice for campaigns reserving at the same moment', async () => {
+      const from = sender();
+      await limits.ensure(senderKey(from), 50);
+      const a = await newCampaign(phones(40), from);
+      const b = await newCampaign(phones(40), from);
+      await queue.takeLease(a.id, 'a');
+      await queue.takeLease(b.id, 'b');
+      const quantum = { ...settings, quantumMs: 100 };
+      const rounds = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 2
+            ? queue.claim(a.id, 'a', from, quantum)
+            : new SendQueueRepository(orm.em).claim(b.id, 'b', from, quantum),
+        ),
+      );
+      const slots = rounds
+        .flatMap((r) => (r.kind === 'claimed' ? r.rows.map((x) => x.slotAt) : []))
+        .sort((x, y) => x - y);
+      expect(slots.length).toBeGreaterThanOrEqual(16);
+      for (let i = 1; i < slots.length; i++)
+        expect(slots[i] - slots[i - 1]).toBeGreaterThanOrEqual(20 - 1e-6);
+    });
+
+    it('waits instead of reserving when the next slot is beyond the horizon', async () => {
+      const { id, sender: from } = await newCampaign(phones(2));
+      await limits.ensure(senderKey(from), 1);
+      await sql(
+        `update rate_limits set next_at = extract(epoch from now()) * 1000 + 30000 where key = ?`,
+        [senderKey(from)],
+      );
+      await queue.takeLease(id, 'l');
+      const result = await queue.claim(id, 'l', from, { ...settings, maxAheadMs: 2_000 });
+      expect(result.kind).toBe('wait');
+      if (result.kind === 'wait') expect(result.until - result.dbNow).toBeGreaterThan(25_000);
+    });
+
+    it('stops on a halted sender and on a lost lease', async () => {
+      const { id, sender: from } = await newCampaign(phones(2));
+      await limits.ensure(senderKey(from), 10);
+      await queue.takeLease(id, 'old');
+      await queue.takeLease(id, 'new');
+      expect(await queue.claim(id, 'old', from, settings)).toEqual({ kind: 'lost' });
+      expect(await queue.extendPermit(id, 'old', Date.now())).toBe(false);
+      await limits.halt(senderKey(from), 'token expired');
+      expect(await queue.claim(id, 'new', from, settings)).toEqual({
+        kind: 'halted',
+        reason: 'token expired',
+      });
+      expect(await limits.clearHalt(senderKey(from))).toBe(true);
+    });
+
+    it('settles an interrupted attempt: rows past its permit go back, the others become unknown', async () => {
+      const { id, sender: from } = await newCampaign(phones(6));
+      await limits.ensure(senderKey(from), 10);
+      await queue.takeLease(id, 'crashed');
+      const result = await queue.claim(id, 'crashed', from, { ...settings, permitAheadMs: 0 });
+      if (result.kind !== 'claimed') throw new Error(result.kind);
+      // The crashed attempt was allowed to send the first two slots only.
+      await queue.extendPermit(id, 'crashed', result.rows[1].slotAt);
+      expect(await queue.takeLease(id, 'next')).toEqual({ toPending: 4, toUnknown: 2 });
+      const rows = await sql<{ status: string; attempts: number; unknown_since: Date | null }>(
+        `select status, attempts, unknown_since from recipients where campaign_id = ? order by id`,
+        [id],
+      );
+      expect(rows.map((r) => r.status)).toEqual([
+        'unknown',
+        'unknown',
+        'pending',
+        'pending',
+        'pending',
+        'pending',
+      ]);
+      expect(rows.map((r) => r.attempts)).toEqual([1, 1, 0, 0, 0, 0]);
+      expect(rows[0].unknown_since).not.toBeNull();
+      // The rows put back are claimed again at once.
+      const again = await queue.claim(id, 'next', from, settings);
+      expect(again.kind === 'claimed' && again.rows.length).toBe(4);
+    });
+
+    it('records a batch of outcomes in one statement, keeping what a webhook already said', async () => {
+      const { id, sender: from } = await newCampaign(phones(6));
+      await limits.ensure(senderKey(from), 1000);
+      await queue.takeLease(id, 'l');
+      const result = await queue.claim(id, 'l', from, settings);
+      if (result.kind !== 'claimed') throw new Error(result.kind);
+      const [a, b, c, d, e, f] = result.rows.map((r) => r.id);
+      // A delivery status that overtakes the send's own record.
+      await recipients.applyStatusEvents([
+        { recipientId: b, wamid: 'wamid.b', status: 'delivered', at: new Date() },
+      ]);
+      await queue.record([
+        { id: a, kind: 'sent', wamid: 'wamid.a' },
+        { id: b, kind: 'sent', wamid: 'wamid.b' },
+        { id: c, kind: 'retry', delayMs: 60_000, refund: true, code: 130429, message: 'throttled' },
+        { id: d, kind: 'failed', cls: 'permanent', code: 131026, message: 'undeliverable' },
+        { id: e, kind: 'unknown', message: 'timed out' },
+        { id: f, kind: 'release' },
+      ]);
+      const rows = await sql<{
+        id: string;
+        status: string;
+        wamid: string | null;
+        attempts: number;
+        error_class: string | null;
+      }>(
+        `select id::text, status, wamid, attempts, error_class from recipients where campaign_id = ? order by id`,
+        [id],
+      );
+      expect(rows.map((r) => [r.status, r.wamid, r.attempts, r.error_class])).toEqual([
+        ['sent', 'wamid.a', 1, null],
+        ['delivered', 'wamid.b', 1, null],
+        ['pending', null, 0, null],
+        ['failed', null, 1, 'permanent'],
+        ['unknown', null, 1, null],
+        ['pending', null, 0, null],
+      ]);
+      // The released row is due at once; the throttled one waits for its retry time.
+      const next = await queue.claim(id, 'l', from, settings);
+      expect(next.kind === 'claimed' && next.rows.map((r) => r.id)).toEqual([f]);
+      const idle = await queue.claim(id, 'l', from, settings);
+      expect(idle.kind).toBe('wait');
+    });
+
+    it('fails unknown rows after the window as unknown_outcome, and retry-failed re-queues them', async () => {
+      const { id, sender: from } = await newCampaign(phones(3));
+      await limits.ensure(senderKey(from), 1000);
+      await queue.takeLease(id, 'l');
+      const claimed = await queue.claim(id, 'l', from, settings);
+      if (claimed.kind !== 'claimed') throw new Error(claimed.kind);
+      const [a, b, c] = claimed.rows.map((r) => r.id);
+      await queue.record([
+        { id: a, kind: 'unknown', message: 'timed out' },
+        { id: b, kind: 'failed', cls: 'transient', code: 131000, message: 'provider error' },
+        { id: c, kind: 'failed', cls: 'permanent', code: 131026, message: 'undeliverable' },
+      ]);
+      const pending = await campaigns.expireUnknown(id, 60_000);
+      expect(pending.nextExpiryAt).toBeGreaterThan(Date.now() + 50_000);
+      expect((await campaigns.snapshot(id)).counts.unknown).toBe(1);
+      await campaigns.expireUnknown(id, 0);
+      expect((await campaigns.snapshot(id)).counts).toMatchObject({ unknown: 0, failed: 3 });
+      expect(await campaigns.requeueFailed(id)).toBe(2);
+      expect((await campaigns.snapshot(id)).counts).toMatchObject({ pending: 2, failed: 1 });
+    });
+  });
+
+  it('freezes an uploaded audience once, skipping members whose variables do not fit', async () => {
+    const audienceId = randomUUID();
+    await audiences.create(audienceId, 't1', 'upload');
+    const members = phones(4).map((phone, i) => ({
+      phone,
+      country: 'GB',
+      variables: i === 3 ? ['only one'] : ['Ann', '10%'],
+    }));
+    expect(await audiences.append(audienceId, members)).toBe(4);
+    expect(await audiences.append(audienceId, members.slice(0, 2))).toBe(0);
+    await audiences.finish(audienceId, 'ready', { members: 4, duplicates: 2, rejected: 0 });
+    const { id } = await newCampaign([], sender(), { audienceId });
+    await sql(`update campaigns set template_parameters = 2 where id = ?`, [id]);
+    await campaigns.freezeAudience(id);
+    await campaigns.freezeAudience(id);
+    const counts = (await campaigns.snapshot(id)).counts;
+    expect(counts).toMatchObject({ pending: 3, skipped: 1 });
+    expect((await campaigns.findById(id))?.countries).toEqual(['GB']);
+    expect((await campaigns.findById(id))?.totalRecipients).toBe(4);
   });
 
   it('applies webhook statuses idempotently and never backwards', async () => {
-    const { id } = await newCampaign(['+447400100011', '+447400100012']);
-    const [a, b] = await recipients.nextPending(id, 10);
-    for (const r of [a, b]) {
-      expect(await recipients.markSending(r.id)).toBe(true);
-      expect(await recipients.markSent(r.id, `wamid.${r.id}`)).toBe(true);
-    }
+    const { id } = await newCampaign(phones(2));
+    const [a, b] = await sql<{ id: string }>(
+      `select id from recipients where campaign_id = ? order by id`,
+      [id],
+    );
+    await sql(
+      `update recipients set status = 'sent', wamid = 'wamid.' || id where campaign_id = ?`,
+      [id],
+    );
     const at = new Date();
-    const read = { recipientId: a.id, wamid: `wamid.${a.id}`, status: 'read' as const, at };
+    const read = { recipientId: Number(a.id), wamid: `wamid.${a.id}`, status: 'read' as const, at };
     const delivered = { ...read, status: 'delivered' as const };
-
     const first = await recipients.applyStatusEvents([delivered, read, read]);
     expect(first.map((c) => [c.from, c.to])).toEqual([['sent', 'read']]);
     expect(await recipients.applyStatusEvents([read, delivered])).toEqual([]);
-
-    // No callback data: matched by message id.
     const byWamid = await recipients.applyStatusEvents([
       {
         recipientId: null,
@@ -75,41 +328,12 @@ describe('persistence against PostgreSQL with the real migrations', () => {
         status: 'failed',
         at,
         errorCode: 131026,
-        errorMessage: 'undeliverable',
+        errorMessage: 'x',
       },
     ]);
-    expect(byWamid).toEqual([expect.objectContaining({ id: b.id, from: 'sent', to: 'failed' })]);
-    expect(
-      await recipients.applyStatusEvents([{ ...read, recipientId: b.id, wamid: `wamid.${b.id}` }]),
-    ).toEqual([]);
-
-    const counts = await campaigns.countsByStatus(id);
-    expect(counts).toMatchObject({ read: 1, failed: 1, sent: 0 });
-  });
-
-  it('lets a webhook that arrives before the send is recorded win', async () => {
-    const { id } = await newCampaign(['+447400100021']);
-    const [r] = await recipients.nextPending(id, 10);
-    await recipients.markSending(r.id);
-    const [change] = await recipients.applyStatusEvents([
-      { recipientId: r.id, wamid: 'wamid.early', status: 'delivered', at: new Date() },
+    expect(byWamid).toEqual([
+      expect.objectContaining({ id: Number(b.id), from: 'sent', to: 'failed' }),
     ]);
-    expect(change).toMatchObject({ from: 'sending', to: 'delivered' });
-    expect(await recipients.markSent(r.id, 'wamid.early')).toBe(false);
-    expect((await campaigns.countsByStatus(id)).delivered).toBe(1);
-  });
-
-  it('turns sends interrupted by a crash into unknown, and retries wait until due', async () => {
-    const { id } = await newCampaign(['+447400100031', '+447400100032']);
-    const [r1, r2] = await recipients.nextPending(id, 10);
-    await recipients.markSending(r1.id);
-    expect(await recipients.settleInterruptedSends(id)).toBe(1);
-    await recipients.markSending(r2.id);
-    await recipients.scheduleRetry(r2.id, 60_000);
-    expect(await recipients.nextPending(id, 10)).toEqual([]);
-    const summary = await recipients.pendingSummary(id);
-    expect(summary.pending).toBe(1);
-    expect(summary.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
-    expect(await campaigns.countsByStatus(id)).toMatchObject({ unknown: 1, pending: 1 });
+    expect((await campaigns.snapshot(id)).counts).toMatchObject({ read: 1, failed: 1, sent: 0 });
   });
 });

@@ -1,17 +1,41 @@
-import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import type { CountsSnapshot } from '#libs/domain';
 import {
   campaignIdKey,
+  campaignNameKey,
   campaignStatusKey,
   campaignWorkflowId,
+  countsChangedSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
-  statusDeltaSignal,
+  retryFailedUpdate,
+  senderNumberKey,
+  setRateUpdate,
   tenantIdKey,
   type CampaignWorkflowInput,
-  type StatusDelta,
+  type ControlRequest,
+  type CountsChanged,
 } from '#workflows/campaign.definitions';
+import type { campaignWorkflow } from '#workflows/campaign.workflow';
+
+export interface CampaignLabels {
+  name: string;
+  sender: string;
+  template: { name: string; language: string };
+}
+
+export type CampaignSettings = Omit<
+  CampaignWorkflowInput,
+  'version' | 'campaignId' | 'tenantId' | 'carried'
+>;
 
 /** Client-side helpers for the campaign workflow: the API and tests start and steer it here. */
 export class CampaignLifecycle {
@@ -20,29 +44,37 @@ export class CampaignLifecycle {
     private readonly taskQueue: string,
   ) {}
 
-  async start(input: Omit<CampaignWorkflowInput, 'version'>): Promise<string> {
-    const workflowId = campaignWorkflowId(input.campaignId);
-    await this.client.workflow.start('campaignWorkflow', {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [{ version: 1, ...input } satisfies CampaignWorkflowInput],
-      // A campaign id runs at most once: a second launch of the same id is refused.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: campaignIdKey, value: input.campaignId },
-        { key: tenantIdKey, value: input.tenantId },
-        { key: campaignStatusKey, value: 'sending' },
-      ],
+  /**
+   * Starts workflow `campaign-<id>`. The API calls it before it commits the campaign's row, and
+   * the workflow's first activity waits for that row: a crash in between leaves a workflow that
+   * gives up after a while, never a campaign without a workflow.
+   */
+  async start(
+    campaignId: string,
+    tenantId: string,
+    settings: CampaignSettings,
+    labels: CampaignLabels,
+  ) {
+    const workflowId = campaignWorkflowId(campaignId);
+    await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+      ...this.startOptions(campaignId, tenantId, labels, 'launching'),
+      args: [{ version: 1, campaignId, tenantId, ...settings }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     });
     return workflowId;
   }
 
-  pause(campaignId: string, reason?: string) {
-    return this.handle(campaignId).signal(pauseSignal, { reason });
+  /** Ends a workflow whose campaign could not be stored. */
+  abandon(campaignId: string, reason: string) {
+    return this.handle(campaignId).terminate(reason);
   }
 
-  resume(campaignId: string) {
-    return this.handle(campaignId).signal(resumeSignal);
+  pause(campaignId: string, request: ControlRequest) {
+    return this.handle(campaignId).signal(pauseSignal, request);
+  }
+
+  resume(campaignId: string, request: ControlRequest) {
+    return this.handle(campaignId).signal(resumeSignal, request);
   }
 
   cancel(campaignId: string) {
@@ -53,13 +85,71 @@ export class CampaignLifecycle {
     return this.handle(campaignId).query(progressQuery);
   }
 
+  setRate(campaignId: string, ratePerSecond: number | null) {
+    return this.handle(campaignId).executeUpdate(setRateUpdate, { args: [{ ratePerSecond }] });
+  }
+
   /**
-   * Delivers a batch of status transitions. A campaign that has already closed no longer needs
-   * them (PostgreSQL holds the statuses), so that case is not an error.
+   * "Retry failed": the running workflow re-queues its failed recipients; a closed campaign gets
+   * a new run that starts straight in the sending phase (update-with-start).
    */
-  async signalStatusDelta(campaignId: string, delta: StatusDelta): Promise<boolean> {
+  async retryFailed(
+    campaignId: string,
+    tenantId: string,
+    settings: CampaignSettings,
+    labels: CampaignLabels,
+    snapshot: CountsSnapshot,
+    request: ControlRequest,
+  ): Promise<{ requeued: number }> {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof campaignWorkflow>(
+      'campaignWorkflow',
+      {
+        ...this.startOptions(campaignId, tenantId, labels, 'running'),
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        args: [
+          {
+            version: 1,
+            campaignId,
+            tenantId,
+            ...settings,
+            carried: {
+              phase: 'sending',
+              paused: false,
+              reason: null,
+              actor: null,
+              snapshot,
+              settleDeadline: null,
+              nextUnknownExpiryAt: null,
+              resumeAt: null,
+            },
+          },
+        ],
+      },
+    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.workflow.executeUpdateWithStart(retryFailedUpdate, {
+          args: [request],
+          startWorkflowOperation:
+            attempt === 1 ? startWorkflowOperation : cloneOperation(startWorkflowOperation),
+        });
+      } catch (err) {
+        // Refused while the campaign was closing: once it has closed, a new run takes the retry.
+        const closing =
+          err instanceof WorkflowUpdateFailedError && /closing/.test(String(err.cause?.message));
+        if (!closing || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  /**
+   * Delivers a counts snapshot. A campaign that has already closed no longer needs it
+   * (PostgreSQL holds the statuses), so that case is not an error.
+   */
+  async signalCounts(campaignId: string, payload: CountsChanged): Promise<boolean> {
     try {
-      await this.handle(campaignId).signal(statusDeltaSignal, delta);
+      await this.handle(campaignId).signal(countsChangedSignal, payload);
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
@@ -67,7 +157,37 @@ export class CampaignLifecycle {
     }
   }
 
-  private handle(campaignId: string) {
-    return this.client.workflow.getHandle(campaignWorkflowId(campaignId));
+  private startOptions(
+    campaignId: string,
+    tenantId: string,
+    labels: CampaignLabels,
+    status: 'launching' | 'running',
+  ) {
+    return {
+      taskQueue: this.taskQueue,
+      workflowId: campaignWorkflowId(campaignId),
+      // A closed campaign's id is reused only by a new run of the same campaign (retry failed).
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: campaignIdKey, value: campaignId },
+        { key: tenantIdKey, value: tenantId },
+        { key: campaignStatusKey, value: status },
+        { key: campaignNameKey, value: labels.name },
+        { key: senderNumberKey, value: labels.sender },
+      ],
+      memo: {
+        name: labels.name,
+        template: `${labels.template.name} (${labels.template.language})`,
+      },
+    };
   }
+
+  private handle(campaignId: string) {
+    return this.client.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaignId));
+  }
+}
+
+/** An operation can be used once; retries need a fresh one with the same options. */
+function cloneOperation(op: WithStartWorkflowOperation<typeof campaignWorkflow>) {
+  return new WithStartWorkflowOperation<typeof campaignWorkflow>(op.workflowTypeOrFunc, op.options);
 }

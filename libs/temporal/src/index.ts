@@ -1,8 +1,13 @@
-export { CampaignLifecycle } from './campaign.lifecycle.js';
+export {
+  CampaignLifecycle,
+  type CampaignLabels,
+  type CampaignSettings,
+} from './campaign.lifecycle.js';
 export { connectTemporalClient, type TemporalClientSettings } from './connect.js';
 export {
   CAMPAIGN_SEARCH_ATTRIBUTES,
   campaignWorkflowId,
   type CampaignProgress,
-  type StatusDelta,
+  type ControlRequest,
+  type CountsChanged,
 } from '#workflows/campaign.definitions';

@@ -164,20 +164,79 @@ describe('parseWebhook', () => {
       object: 'whatsapp_business_account',
       entry: [{ id: 'w', changes: [{ field: 'account_update', value: { event: 'x' } }] }],
     });
-    expect(parsed).toEqual({ statuses: [], messages: [] });
+    expect(parsed).toEqual({ statuses: [], messages: [], preferences: [], skipped: [] });
   });
 
-  it('reports where a malformed payload is wrong', () => {
+  it('refuses a body that is not a WhatsApp delivery', () => {
     expect(() => parseWebhook({ object: 'page', entry: [] })).toThrow(WebhookPayloadError);
-    try {
-      parseWebhook({
-        object: 'whatsapp_business_account',
-        entry: [{ id: 'w', changes: [change({ statuses: [{ id: 'x', status: 'bogus' }] })] }],
-      });
-    } catch (err) {
-      expect((err as WebhookPayloadError).issues.join(' ')).toMatch(
-        /entry\.0\.changes\.0\.value\.statuses\.0\.status/,
-      );
-    }
+    expect(() => parseWebhook('nope')).toThrow(WebhookPayloadError);
+  });
+
+  it('skips each malformed event, naming where and why, and keeps the valid ones', () => {
+    const good = { id: 'wamid.OK', status: 'read', timestamp: '1700000000', recipient_id: '4479' };
+    const parsed = parseWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'w',
+          changes: [
+            change({
+              metadata,
+              statuses: [
+                { id: 'x', status: 'bogus', timestamp: '1', recipient_id: '1' },
+                { ...good, timestamp: 'yesterday' },
+                { ...good, id: 'w'.repeat(200) },
+                { ...good, id: 'wamid.\u0000' },
+                { ...good, errors: [{ code: 1.5 }] },
+                { ...good, errors: [{ code: 99_999_999_999 }] },
+                { ...good, errors: [{ code: 131026, title: 'bad\u0000title' }] },
+                { ...good, id: 'lone\ud800' },
+                good,
+              ],
+              messages: [{ from: 'abc', id: 'm', timestamp: '1', type: 'text' }],
+            }),
+          ],
+        },
+        { id: 'broken' },
+      ],
+    });
+    expect(parsed.statuses.map((s) => s.wamid)).toEqual(['wamid.OK']);
+    expect(parsed.skipped.map((s) => s.path)).toEqual([
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `entry.0.changes.0.value.statuses.${i}`),
+      'entry.0.changes.0.value.messages.0',
+      'entry.1',
+    ]);
+    expect(parsed.skipped[0]?.reason).toMatch(/status/);
+    expect(parsed.skipped[1]?.reason).toMatch(/timestamp/);
+  });
+
+  it("reads Meta's user_preferences changes", () => {
+    const parsed = parseWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'w',
+          changes: [
+            {
+              field: 'user_preferences',
+              value: {
+                metadata,
+                user_preferences: [
+                  {
+                    wa_id: '447911100009',
+                    value: 'stop',
+                    category: 'marketing_messages',
+                    timestamp: 1700000000,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    expect(parsed.preferences).toEqual([
+      expect.objectContaining({ waId: '447911100009', value: 'stop', phoneNumberId: '111' }),
+    ]);
   });
 });

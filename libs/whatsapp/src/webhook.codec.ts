@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { unsafeTextReason } from '#libs/domain';
 
 /** The header Meta signs webhook deliveries with. */
 export const SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -43,53 +44,67 @@ export function answerVerificationChallenge(
   return a.length === b.length && timingSafeEqual(a, b) ? challenge : null;
 }
 
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((t) => unsafeTextReason(t) === null, 'must not contain NUL or lone surrogates');
+const digits = (max: number) => z.string().regex(new RegExp(`^\\d{1,${max}}$`), 'must be digits');
+const unixSeconds = z
+  .union([z.string(), z.number()])
+  .transform((v) => Number(v))
+  .refine((n) => Number.isInteger(n) && n >= 0 && n < 1e11, 'must be a unix time in seconds');
+
 const providerError = z.object({
-  code: z.number(),
-  title: z.string().optional(),
-  message: z.string().optional(),
-  error_data: z.object({ details: z.string().optional() }).optional(),
+  code: z.number().int().min(0).max(2_147_483_647),
+  title: text(512).optional(),
+  message: text(2048).optional(),
+  error_data: z.object({ details: text(2048).optional() }).optional(),
 });
 
 const statusSchema = z.object({
-  id: z.string(),
+  id: text(128).min(1),
   status: z.enum(['sent', 'delivered', 'read', 'failed']),
-  timestamp: z.string(),
-  recipient_id: z.string(),
-  biz_opaque_callback_data: z.string().optional(),
-  errors: z.array(providerError).optional(),
+  timestamp: unixSeconds,
+  recipient_id: digits(20),
+  biz_opaque_callback_data: text(512).optional(),
+  errors: z.array(providerError).max(10).optional(),
 });
 
 const inboundSchema = z.looseObject({
-  from: z.string(),
-  id: z.string(),
-  timestamp: z.string(),
-  type: z.string(),
-  text: z.object({ body: z.string() }).optional(),
-  button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
-  interactive: z.unknown().optional(),
+  from: digits(20),
+  id: text(128).min(1),
+  timestamp: unixSeconds,
+  type: text(32),
+  text: z.object({ body: text(4096) }).optional(),
+  button: z.object({ text: text(256).optional(), payload: text(1024).optional() }).optional(),
+});
+
+const preferenceSchema = z.object({
+  wa_id: digits(20),
+  value: z.enum(['stop', 'resume']),
+  category: text(64).optional(),
+  detail: text(512).optional(),
+  timestamp: unixSeconds.optional(),
 });
 
 const envelopeSchema = z.object({
   object: z.literal('whatsapp_business_account'),
-  entry: z.array(
-    z.object({
-      id: z.string(),
-      changes: z.array(
-        z.object({
-          field: z.string(),
-          value: z.looseObject({
-            metadata: z
-              .object({ display_phone_number: z.string(), phone_number_id: z.string() })
-              .optional(),
-            statuses: z.array(statusSchema).optional(),
-            messages: z.array(inboundSchema).optional(),
-          }),
-        }),
-      ),
-    }),
-  ),
+  entry: z.array(z.unknown()),
 });
-export type WebhookEnvelope = z.infer<typeof envelopeSchema>;
+
+const changeSchema = z.object({
+  field: z.string(),
+  value: z.looseObject({
+    metadata: z
+      .object({ phone_number_id: digits(32) })
+      .loose()
+      .optional(),
+    statuses: z.array(z.unknown()).optional(),
+    messages: z.array(z.unknown()).optional(),
+    user_preferences: z.array(z.unknown()).optional(),
+  }),
+});
 
 export interface StatusEvent {
   wamid: string;
@@ -113,9 +128,21 @@ export interface InboundMessage {
   payload: string | undefined;
 }
 
+/** Meta's `user_preferences` webhook: a user stopped or resumed marketing messages. */
+export interface PreferenceChange {
+  waId: string;
+  value: 'stop' | 'resume';
+  category: string | undefined;
+  timestamp: Date | undefined;
+  phoneNumberId: string | undefined;
+}
+
 export interface ParsedWebhook {
   statuses: StatusEvent[];
   messages: InboundMessage[];
+  preferences: PreferenceChange[];
+  /** Events that failed validation: logged and left out, the rest of the delivery is applied. */
+  skipped: { path: string; reason: string }[];
 }
 
 export class WebhookPayloadError extends Error {
@@ -125,45 +152,87 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-const toDate = (unixSeconds: string) => new Date(Number(unixSeconds) * 1000);
+const toDate = (unixSeconds: number) => new Date(unixSeconds * 1000);
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
 
-/** Flattens a webhook delivery (every level is an array) into status and inbound events. */
+/**
+ * Flattens a webhook delivery (every level is an array) into status, inbound and preference
+ * events. Each event is validated on its own: a bad one is reported in `skipped` and the others
+ * are kept, so one malformed event never costs the rest of a delivery. Only a body that is not a
+ * WhatsApp delivery at all is refused.
+ */
 export function parseWebhook(payload: unknown): ParsedWebhook {
-  const parsed = envelopeSchema.safeParse(payload);
-  if (!parsed.success) {
+  const envelope = envelopeSchema.safeParse(payload);
+  if (!envelope.success) {
     throw new WebhookPayloadError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     );
   }
-  const out: ParsedWebhook = { statuses: [], messages: [] };
-  for (const entry of parsed.data.entry) {
-    for (const change of entry.changes) {
-      if (change.field !== 'messages') continue;
-      const phoneNumberId = change.value.metadata?.phone_number_id;
-      for (const s of change.value.statuses ?? []) {
-        const err = s.errors?.[0];
-        out.statuses.push({
-          wamid: s.id,
-          status: s.status,
-          timestamp: toDate(s.timestamp),
-          recipient: s.recipient_id,
-          phoneNumberId,
-          callbackData: s.biz_opaque_callback_data,
-          error: err && { code: err.code, title: err.title, details: err.error_data?.details },
-        });
-      }
-      for (const m of change.value.messages ?? []) {
-        out.messages.push({
-          wamid: m.id,
-          from: m.from,
-          timestamp: toDate(m.timestamp),
-          phoneNumberId,
-          type: m.type,
-          text: m.text?.body ?? m.button?.text,
-          payload: m.button?.payload,
-        });
-      }
+  const out: ParsedWebhook = { statuses: [], messages: [], preferences: [], skipped: [] };
+  envelope.data.entry.forEach((entry, e) => {
+    const changes = (entry as { changes?: unknown } | null)?.changes;
+    if (!Array.isArray(changes)) {
+      out.skipped.push({ path: `entry.${e}`, reason: 'changes: must be an array' });
+      return;
     }
-  }
+    changes.forEach((raw, c) => {
+      const at = `entry.${e}.changes.${c}`;
+      const change = changeSchema.safeParse(raw);
+      if (!change.success) {
+        out.skipped.push({ path: at, reason: issuesOf(change.error) });
+        return;
+      }
+      const { field, value } = change.data;
+      const phoneNumberId = value.metadata?.phone_number_id;
+      const each = <T>(
+        list: unknown[] | undefined,
+        name: string,
+        schema: z.ZodType<T>,
+        use: (v: T) => void,
+      ) =>
+        (list ?? []).forEach((item, i) => {
+          const parsed = schema.safeParse(item);
+          if (parsed.success) use(parsed.data);
+          else
+            out.skipped.push({ path: `${at}.value.${name}.${i}`, reason: issuesOf(parsed.error) });
+        });
+      if (field === 'messages') {
+        each(value.statuses, 'statuses', statusSchema, (s) => {
+          const err = s.errors?.[0];
+          out.statuses.push({
+            wamid: s.id,
+            status: s.status,
+            timestamp: toDate(s.timestamp),
+            recipient: s.recipient_id,
+            phoneNumberId,
+            callbackData: s.biz_opaque_callback_data,
+            error: err && { code: err.code, title: err.title, details: err.error_data?.details },
+          });
+        });
+        each(value.messages, 'messages', inboundSchema, (m) => {
+          out.messages.push({
+            wamid: m.id,
+            from: m.from,
+            timestamp: toDate(m.timestamp),
+            phoneNumberId,
+            type: m.type,
+            text: m.text?.body ?? m.button?.text,
+            payload: m.button?.payload,
+          });
+        });
+      } else if (field === 'user_preferences') {
+        each(value.user_preferences, 'user_preferences', preferenceSchema, (p) => {
+          out.preferences.push({
+            waId: p.wa_id,
+            value: p.value,
+            category: p.category,
+            timestamp: p.timestamp === undefined ? undefined : toDate(p.timestamp),
+            phoneNumberId,
+          });
+        });
+      }
+    });
+  });
   return out;
 }

@@ -30,7 +30,6 @@ describe('WhatsAppClient', () => {
       baseUrl,
       apiVersion: 'v24.0',
       token: 'tok',
-      phoneNumberId: '12345',
       timeoutMs: 2_000,
       ...overrides,
     });
@@ -56,6 +55,7 @@ describe('WhatsAppClient', () => {
       });
     };
     const result = await client().sendTemplate(
+      '12345',
       '447911100000',
       {
         name: 'spring_sale',
@@ -91,7 +91,7 @@ describe('WhatsAppClient', () => {
         messages: [{ id: 'wamid.T' }],
       });
     };
-    await expect(client().sendText('447911100000', 'hello')).resolves.toMatchObject({
+    await expect(client().sendText('12345', '447911100000', 'hello')).resolves.toMatchObject({
       wamid: 'wamid.T',
     });
     expect(body).toMatchObject({ type: 'text', text: { body: 'hello', preview_url: false } });
@@ -114,7 +114,7 @@ describe('WhatsAppClient', () => {
         { 'retry-after': '3' },
       );
     const err = (await client()
-      .sendTemplate('447911100000', { name: 't', language: 'en' })
+      .sendTemplate('12345', '447911100000', { name: 't', language: 'en' })
       .catch((e: unknown) => e)) as WhatsAppApiError;
     expect(err).toBeInstanceOf(WhatsAppApiError);
     expect(err).toMatchObject({
@@ -124,7 +124,7 @@ describe('WhatsAppClient', () => {
       fbtraceId: 'trace',
       retryAfterMs: 3000,
     });
-    expect(err.classification.errorClass).toBe('transient');
+    expect(err.classification.kind).toBe('throttled');
   });
 
   it('classifies a bad template as campaign-fatal', async () => {
@@ -133,15 +133,15 @@ describe('WhatsAppClient', () => {
         error: { message: 'Template name does not exist', type: 'OAuthException', code: 132001 },
       });
     const err = (await client()
-      .sendTemplate('447911100000', { name: 'nope', language: 'en' })
+      .sendTemplate('12345', '447911100000', { name: 'nope', language: 'en' })
       .catch((e: unknown) => e)) as WhatsAppApiError;
-    expect(err.classification).toEqual({ errorClass: 'campaign-fatal', action: 'fail' });
+    expect(err.classification).toEqual({ kind: 'campaign', campaignAction: 'fail' });
   });
 
   it('reports a timeout after the request left as an unknown outcome', async () => {
     handler = () => undefined; // never answers
     const err = (await client({ timeoutMs: 200 })
-      .sendText('447911100000', 'x')
+      .sendText('12345', '447911100000', 'x')
       .catch((e: unknown) => e)) as WhatsAppTransportError;
     expect(err).toBeInstanceOf(WhatsAppTransportError);
     expect(err.outcome).toBe('unknown');
@@ -153,7 +153,7 @@ describe('WhatsAppClient', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const err = (await client({ baseUrl: `http://127.0.0.1:${port}` })
-      .sendText('447911100000', 'x')
+      .sendText('12345', '447911100000', 'x')
       .catch((e: unknown) => e)) as WhatsAppTransportError;
     expect(err).toBeInstanceOf(WhatsAppTransportError);
     expect(err.outcome).toBe('not-sent');

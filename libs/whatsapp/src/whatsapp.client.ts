@@ -10,7 +10,6 @@ export interface WhatsAppClientOptions {
   baseUrl: string;
   apiVersion: string;
   token: string;
-  phoneNumberId: string;
   timeoutMs: number;
 }
 
@@ -27,19 +26,22 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
  * Every failure is thrown as WhatsAppApiError (provider answered) or WhatsAppTransportError.
  */
 export class WhatsAppClient {
-  private readonly url: string;
+  private readonly base: string;
+  private readonly authorization: string;
 
   constructor(private readonly options: WhatsAppClientOptions) {
-    const base = options.baseUrl.replace(/\/+$/, '');
-    this.url = `${base}/${options.apiVersion}/${options.phoneNumberId}/messages`;
+    this.base = `${options.baseUrl.replace(/\/+$/, '')}/${options.apiVersion}`;
+    this.authorization = `Bearer ${options.token}`;
   }
 
+  /** Sends a template from the business number `from` (its phone-number id) to `to`. */
   sendTemplate(
+    from: string,
     to: string,
     template: { name: string; language: string; components?: TemplateComponent[] },
     callbackData?: string,
   ): Promise<SendResult> {
-    return this.send({
+    return this.send(from, {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
       to,
@@ -53,8 +55,8 @@ export class WhatsAppClient {
     });
   }
 
-  sendText(to: string, body: string, callbackData?: string): Promise<SendResult> {
-    return this.send({
+  sendText(from: string, to: string, body: string, callbackData?: string): Promise<SendResult> {
+    return this.send(from, {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
       to,
@@ -64,13 +66,13 @@ export class WhatsAppClient {
     });
   }
 
-  private async send(body: SendMessageRequest): Promise<SendResult> {
+  private async send(from: string, body: SendMessageRequest): Promise<SendResult> {
     let response: Response;
     try {
-      response = await fetch(this.url, {
+      response = await fetch(`${this.base}/${from}/messages`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${this.options.token}`,
+          authorization: this.authorization,
           'content-type': 'application/json',
         },
         body: JSON.stringify(body),

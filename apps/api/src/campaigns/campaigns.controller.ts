@@ -9,6 +9,10 @@ import { GetCampaignUseCase } from './get-campaign.use-case.js';
 import { LaunchCampaignUseCase } from './launch-campaign.use-case.js';
 
 const campaignId = new ZodValidationPipe(z.uuid(), 'id');
+const controlSchema = z
+  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .optional()
+  .transform((b) => b ?? {});
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -21,8 +25,10 @@ export class CampaignsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Launch a template campaign to an inline list of recipients' })
-  @ApiBody({ schema: z.toJSONSchema(createCampaignSchema) as object })
+  @ApiOperation({
+    summary: 'Launch a template campaign to inline recipients or to an uploaded audience',
+  })
+  @ApiBody({ schema: z.toJSONSchema(createCampaignSchema, { io: 'input' }) as object })
   create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createCampaignSchema)) body: CreateCampaignInput,
@@ -31,20 +37,31 @@ export class CampaignsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A campaign with its recipients counted by status' })
+  @ApiOperation({ summary: 'A campaign with its recipients counted by status and by country' })
   findOne(@CurrentPrincipal() principal: Principal, @Param('id', campaignId) id: string) {
     return this.get.execute(principal.tenantId, id);
   }
 
   @Post(':id/:command')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Pause, resume or cancel a running campaign' })
+  @ApiOperation({
+    summary:
+      'Pause, resume or cancel a running campaign, or send its failed recipients again (retry-failed)',
+  })
+  @ApiBody({ required: false, schema: z.toJSONSchema(controlSchema, { io: 'input' }) as object })
   command(
     @CurrentPrincipal() principal: Principal,
     @Param('id', campaignId) id: string,
-    @Param('command', new ZodValidationPipe(z.enum(['pause', 'resume', 'cancel']), 'command'))
+    @Param(
+      'command',
+      new ZodValidationPipe(z.enum(['pause', 'resume', 'cancel', 'retry-failed']), 'command'),
+    )
     command: CampaignCommand,
+    @Body(new ZodValidationPipe(controlSchema)) body: { reason?: string },
   ) {
-    return this.control.execute(principal.tenantId, id, command);
+    return this.control.execute(principal.tenantId, id, command, {
+      reason: body.reason,
+      actor: `api:${principal.subject}`,
+    });
   }
 }

@@ -3,7 +3,7 @@ import { DomainError } from '#libs/domain';
 import { CampaignRepository } from '#libs/persistence';
 import { campaignWorkflowId } from '#libs/temporal';
 
-/** A campaign with its recipients counted by status, read from PostgreSQL. */
+/** A campaign with its recipients counted by status (in all and per country), from PostgreSQL. */
 @Injectable()
 export class GetCampaignUseCase {
   constructor(private readonly campaigns: CampaignRepository) {}
@@ -11,16 +11,25 @@ export class GetCampaignUseCase {
   async execute(tenantId: string, id: string) {
     const campaign = await this.campaigns.findForTenant(tenantId, id);
     if (!campaign) throw new DomainError('not_found', `campaign ${id} not found`);
-    const counts = await this.campaigns.countsByStatus(id);
+    const snapshot = await this.campaigns.snapshot(id);
     return {
       id: campaign.id,
       name: campaign.name,
       status: campaign.status,
       statusReason: campaign.statusReason ?? null,
-      template: { name: campaign.templateName, language: campaign.templateLanguage },
+      statusActor: campaign.statusActor ?? null,
+      sender: campaign.senderPhoneNumberId,
+      template: {
+        name: campaign.templateName,
+        language: campaign.templateLanguage,
+        parameters: campaign.templateParameters ?? null,
+      },
+      audienceId: campaign.audienceId ?? null,
       totalRecipients: campaign.totalRecipients,
       rejectedRecipients: campaign.rejectedRecipients,
-      counts,
+      counts: snapshot.counts,
+      byCountry: snapshot.byCountry,
+      countsVersion: snapshot.version,
       workflowId: campaignWorkflowId(campaign.id),
       createdAt: campaign.createdAt,
       completedAt: campaign.completedAt ?? null,

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, normalisePhone, type CreateCampaignInput } from '#libs/domain';
-import { CampaignRepository, type AudienceRow } from '#libs/persistence';
-import { CampaignLifecycle } from '#libs/temporal';
+import { AudienceRepository, CampaignRepository, type AudienceRow } from '#libs/persistence';
+import { CampaignLifecycle, type CampaignSettings } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
 export interface RejectedRecipient {
   index: number;
   phone: string;
+  field: string;
   reason: string;
 }
 
@@ -15,8 +16,10 @@ export interface RejectedRecipient {
 const MAX_REJECTIONS_LISTED = 100;
 
 /**
- * Freezes the audience in PostgreSQL, then starts the campaign's workflow. Invalid numbers are
- * reported, duplicates collapse to one recipient.
+ * Launches a campaign atomically: the workflow `campaign-<id>` starts first, then the campaign
+ * and its inline audience are committed in one transaction. The workflow's first activity
+ * waits for that row, so a crash between the two leaves no campaign without a workflow (the
+ * orphaned workflow gives up on its own). An uploaded audience is frozen by the workflow.
  */
 @Injectable()
 export class LaunchCampaignUseCase {
@@ -25,69 +28,131 @@ export class LaunchCampaignUseCase {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly campaigns: CampaignRepository,
+    private readonly audiences: AudienceRepository,
     private readonly lifecycle: CampaignLifecycle,
   ) {}
 
   async execute(tenantId: string, input: CreateCampaignInput) {
+    const sender = input.sender ?? this.config.WHATSAPP_PHONE_NUMBER_ID;
+    const senders = [
+      this.config.WHATSAPP_PHONE_NUMBER_ID,
+      ...this.config.WHATSAPP_PHONE_NUMBER_IDS,
+    ];
+    if (!senders.includes(sender)) {
+      throw new DomainError('validation_failed', 'unknown sender', [
+        {
+          field: 'sender',
+          reason: `not a phone-number id this engine sends from (${senders.join(', ')})`,
+        },
+      ]);
+    }
+    const { audience, rejected } = input.recipients
+      ? this.inlineAudience(input)
+      : { audience: null, rejected: [] };
+    if (input.audienceId) await this.checkUpload(tenantId, input.audienceId);
+
+    const id = randomUUID();
+    const labels = { name: input.name, sender, template: input.template };
+    try {
+      await this.lifecycle.start(id, tenantId, this.settings(), labels);
+    } catch (err) {
+      this.logger.error(`campaign ${id}: workflow did not start: ${(err as Error).message}`);
+      throw new DomainError('unavailable', 'the campaign could not be started; try again later');
+    }
+    try {
+      await this.campaigns.create(
+        {
+          id,
+          tenantId,
+          name: input.name,
+          templateName: input.template.name,
+          templateLanguage: input.template.language,
+          templateParameters: input.template.parameters ?? null,
+          senderPhoneNumberId: sender,
+          audienceId: input.audienceId ?? null,
+          rejectedRecipients: rejected.length,
+          ratePerSecond: input.ratePerSecond ?? null,
+        },
+        audience,
+      );
+    } catch (err) {
+      await this.lifecycle.abandon(id, 'the campaign could not be stored').catch(() => undefined);
+      throw err;
+    }
+
+    return {
+      id,
+      workflowId: `campaign-${id}`,
+      status: 'launching' as const,
+      totalRecipients: audience?.length ?? null,
+      duplicateRecipients: audience
+        ? (input.recipients?.length ?? 0) - rejected.length - audience.length
+        : null,
+      rejectedRecipients: rejected.length,
+      rejected: rejected.slice(0, MAX_REJECTIONS_LISTED),
+    };
+  }
+
+  settings(): CampaignSettings {
+    return {
+      settleTimeoutMs: this.config.CAMPAIGN_SETTLE_TIMEOUT_MS,
+      unknownWindowMs: this.config.CAMPAIGN_UNKNOWN_WINDOW_MS,
+      maxSignalsPerRun: this.config.CAMPAIGN_MAX_SIGNALS_PER_RUN,
+    };
+  }
+
+  /** Normalises, checks the parameter count, and removes duplicate numbers (the first wins). */
+  private inlineAudience(input: CreateCampaignInput) {
     const audience: AudienceRow[] = [];
     const rejected: RejectedRecipient[] = [];
-    input.recipients.forEach((r, index) => {
+    const seen = new Set<string>();
+    const expected = input.template.parameters;
+    (input.recipients ?? []).forEach((r, index) => {
       const phone = normalisePhone(r.phone);
-      if (phone)
+      const variables = r.variables ?? [];
+      if (!phone) {
+        rejected.push({
+          index,
+          phone: r.phone,
+          field: `recipients.${index}.phone`,
+          reason: 'not a valid international phone number',
+        });
+      } else if (expected !== undefined && variables.length !== expected) {
+        rejected.push({
+          index,
+          phone: r.phone,
+          field: `recipients.${index}.variables`,
+          reason: `the template takes ${expected} parameters; ${variables.length} given`,
+        });
+      } else if (!seen.has(phone.e164)) {
+        seen.add(phone.e164);
         audience.push({
           phone: phone.e164,
           country: phone.country,
           variables: r.variables ?? null,
         });
-      else
-        rejected.push({ index, phone: r.phone, reason: 'not a valid international phone number' });
+      }
     });
     if (audience.length === 0) {
       throw new DomainError(
         'validation_failed',
-        'no recipient has a valid phone number',
-        rejected.slice(0, MAX_REJECTIONS_LISTED).map((r) => ({
-          field: `recipients.${r.index}.phone`,
-          reason: r.reason,
-        })),
+        'no recipient can be sent to',
+        rejected.slice(0, MAX_REJECTIONS_LISTED).map(({ field, reason }) => ({ field, reason })),
       );
     }
+    return { audience, rejected };
+  }
 
-    const id = randomUUID();
-    const total = await this.campaigns.createWithAudience(
-      {
-        id,
-        tenantId,
-        name: input.name,
-        templateName: input.template.name,
-        templateLanguage: input.template.language,
-        rejectedRecipients: rejected.length,
-      },
-      audience,
-    );
-
-    let workflowId: string;
-    try {
-      workflowId = await this.lifecycle.start({
-        campaignId: id,
-        tenantId,
-        chunkSize: this.config.CAMPAIGN_CHUNK_SIZE,
-        settleTimeoutMs: this.config.CAMPAIGN_SETTLE_TIMEOUT_MS,
-      });
-    } catch (err) {
-      this.logger.error(`campaign ${id}: workflow did not start: ${(err as Error).message}`);
-      await this.campaigns.setStatus(id, 'failed', 'the campaign workflow could not be started');
-      throw new DomainError('unavailable', 'the campaign could not be started; try again later');
+  private async checkUpload(tenantId: string, audienceId: string) {
+    const upload = await this.audiences.findForTenant(tenantId, audienceId);
+    if (!upload) throw new DomainError('not_found', `audience ${audienceId} not found`);
+    if (upload.status !== 'ready') {
+      throw new DomainError('conflict', `audience ${audienceId} is ${upload.status}, not ready`);
     }
-
-    return {
-      id,
-      workflowId,
-      status: 'launching' as const,
-      totalRecipients: total,
-      duplicateRecipients: audience.length - total,
-      rejectedRecipients: rejected.length,
-      rejected: rejected.slice(0, MAX_REJECTIONS_LISTED),
-    };
+    if (upload.members === 0) {
+      throw new DomainError('validation_failed', 'the audience has no members', [
+        { field: 'audienceId', reason: 'the uploaded audience has no valid number' },
+      ]);
+    }
   }
 }

@@ -6,7 +6,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import { CampaignRepository, MikroORM, ormOptions, RecipientRepository } from '#libs/persistence';
+import {
+  AudienceRepository,
+  CampaignRepository,
+  MikroORM,
+  ormOptions,
+  RateLimitRepository,
+  RecipientRepository,
+} from '#libs/persistence';
 import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
@@ -52,6 +59,16 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (orm: MikroORM) => new RecipientRepository(orm.em),
         },
         {
+          provide: AudienceRepository,
+          inject: [MikroORM],
+          useFactory: (orm: MikroORM) => new AudienceRepository(orm.em),
+        },
+        {
+          provide: RateLimitRepository,
+          inject: [MikroORM],
+          useFactory: (orm: MikroORM) => new RateLimitRepository(orm.em),
+        },
+        {
           provide: CampaignLifecycle,
           inject: [TEMPORAL_CLIENT],
           useFactory: (client: Client) => new CampaignLifecycle(client, config.TEMPORAL_TASK_QUEUE),
@@ -63,6 +80,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
         TEMPORAL_CLIENT,
         CampaignRepository,
         RecipientRepository,
+        AudienceRepository,
+        RateLimitRepository,
         CampaignLifecycle,
       ],
     };

@@ -1,16 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { groupTransitions, type StatusEventInput } from '#libs/domain';
-import { RecipientRepository } from '#libs/persistence';
-import type { ParsedWebhook } from '#libs/whatsapp';
+import type { StatusEventInput } from '#libs/domain';
+import { RateLimitRepository, RecipientRepository, senderKey } from '#libs/persistence';
+import { classifyError, type ParsedWebhook } from '#libs/whatsapp';
+import type { CountsChanged } from '#libs/temporal';
 import { StatusSignalBatcher } from './status-signal-batcher.js';
 
 /** `biz_opaque_callback_data` carries the recipient row id the engine sent it with. */
 const recipientIdOf = (callbackData: string | undefined) =>
-  callbackData && /^\d{1,18}$/.test(callbackData) ? Number(callbackData) : null;
+  callbackData && /^\d{1,15}$/.test(callbackData) ? Number(callbackData) : null;
 
 /**
- * Records delivery statuses idempotently and monotonically, then hands the resulting transitions
- * to the signal batcher.
+ * Records delivery statuses idempotently and monotonically in one batched statement, then tells
+ * each affected campaign's workflow (batched, at most one signal per campaign per interval).
+ * A failed status whose code stops the campaign (template disabled, account blocked) is passed
+ * on so the workflow pauses or fails at once.
  */
 @Injectable()
 export class IngestWebhookUseCase {
@@ -18,10 +21,17 @@ export class IngestWebhookUseCase {
 
   constructor(
     private readonly recipients: RecipientRepository,
+    private readonly rateLimits: RateLimitRepository,
     private readonly signals: StatusSignalBatcher,
   ) {}
 
   async execute(webhook: ParsedWebhook) {
+    if (webhook.skipped.length) {
+      const first = webhook.skipped[0];
+      this.logger.warn(
+        `skipped ${webhook.skipped.length} malformed webhook event(s); first at ${first.path}: ${first.reason}`,
+      );
+    }
     const events: StatusEventInput[] = webhook.statuses.map((s) => ({
       recipientId: recipientIdOf(s.callbackData),
       wamid: s.wamid,
@@ -29,16 +39,32 @@ export class IngestWebhookUseCase {
       at: s.timestamp,
       errorCode: s.error?.code,
       errorMessage: s.error
-        ? [s.error.title, s.error.details].filter(Boolean).join(': ')
+        ? [s.error.title, s.error.details].filter(Boolean).join(': ') || `error ${s.error.code}`
         : undefined,
     }));
     const changes = await this.recipients.applyStatusEvents(events);
-    for (const [campaignId, transitions] of groupTransitions(changes)) {
-      this.signals.add(campaignId, transitions);
+
+    const stops = new Map<string, NonNullable<CountsChanged['stop']>>();
+    for (const change of changes) {
+      if (change.to !== 'failed' || change.errorCode === undefined) continue;
+      const cls = classifyError(change.errorCode, 400);
+      if (cls.kind !== 'campaign' && cls.kind !== 'sender') continue;
+      const action = cls.kind === 'sender' ? 'halt' : (cls.campaignAction ?? 'fail');
+      const reason = `delivery failed with ${change.errorCode}: ${change.errorMessage ?? ''}`;
+      stops.set(change.campaignId, { action, code: change.errorCode, reason });
+      if (action === 'halt') {
+        const sender = webhook.statuses.find((s) => s.wamid === change.wamid)?.phoneNumberId;
+        if (sender) await this.rateLimits.halt(senderKey(sender), reason);
+      }
     }
-    if (webhook.messages.length) {
-      this.logger.log(`received ${webhook.messages.length} inbound message(s)`);
+    for (const campaignId of new Set(changes.map((c) => c.campaignId))) {
+      this.signals.mark(campaignId, stops.get(campaignId));
     }
-    return { statuses: events.length, applied: changes.length };
+    if (webhook.messages.length || webhook.preferences.length) {
+      this.logger.log(
+        `received ${webhook.messages.length} inbound message(s) and ${webhook.preferences.length} preference change(s)`,
+      );
+    }
+    return { statuses: events.length, applied: changes.length, skipped: webhook.skipped.length };
   }
 }

@@ -1,30 +1,28 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { TransitionCounts } from '#libs/domain';
-import { CampaignLifecycle } from '#libs/temporal';
+import { CampaignRepository } from '#libs/persistence';
+import { CampaignLifecycle, type CountsChanged } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
 /**
- * Coalesces status transitions per campaign and signals each workflow at most once per flush
- * interval, so a busy campaign gets a few batched signals instead of one per webhook event
- * (Temporal caps signals per execution). Signals are progress hints: PostgreSQL already holds
- * every status, and the workflow re-reads it before deciding anything.
+ * Coalesces webhook activity per campaign and signals each workflow at most once per flush
+ * interval with its current counts (read from PostgreSQL, versioned), so a busy campaign gets a
+ * signal a second instead of one per webhook event (Temporal caps signals per execution).
  */
 @Injectable()
 export class StatusSignalBatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(StatusSignalBatcher.name);
-  private pending = new Map<string, TransitionCounts>();
+  private dirty = new Map<string, CountsChanged['stop']>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly campaigns: CampaignRepository,
     private readonly lifecycle: CampaignLifecycle,
   ) {}
 
-  add(campaignId: string, transitions: TransitionCounts): void {
-    const merged = this.pending.get(campaignId) ?? {};
-    for (const [key, n] of Object.entries(transitions)) merged[key] = (merged[key] ?? 0) + n;
-    this.pending.set(campaignId, merged);
+  mark(campaignId: string, stop?: CountsChanged['stop']): void {
+    this.dirty.set(campaignId, stop ?? this.dirty.get(campaignId));
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.inFlight = this.inFlight.then(() => this.flush());
@@ -32,15 +30,16 @@ export class StatusSignalBatcher implements OnApplicationShutdown {
   }
 
   async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = new Map();
+    const batch = this.dirty;
+    this.dirty = new Map();
     await Promise.all(
-      [...batch].map(async ([campaignId, transitions]) => {
+      [...batch].map(async ([campaignId, stop]) => {
         try {
-          await this.lifecycle.signalStatusDelta(campaignId, { transitions });
+          const snapshot = await this.campaigns.snapshot(campaignId);
+          await this.lifecycle.signalCounts(campaignId, stop ? { snapshot, stop } : { snapshot });
         } catch (err) {
           this.logger.warn(
-            `campaign ${campaignId}: status signal not delivered: ${(err as Error).message}`,
+            `campaign ${campaignId}: counts signal not delivered: ${(err as Error).message}`,
           );
         }
       }),

@@ -1,45 +1,62 @@
-import type { CampaignRepository, RecipientRepository } from '#libs/persistence';
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  campaignKey,
+  type CampaignRepository,
+  type RateLimitRepository,
+  type SendQueueRepository,
+} from '#libs/persistence';
 import type { WhatsAppClient } from '#libs/whatsapp';
 import type { CampaignActivities } from '#workflows/campaign.activities';
-import { createSendChunk } from './send-chunk.activity.js';
+import type { SendSettings } from '../sending/send-session.js';
+import { createSendRecipients } from './send-recipients.activity.js';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
-  recipients: RecipientRepository;
+  rateLimits: RateLimitRepository;
+  queue: SendQueueRepository;
   whatsapp: WhatsAppClient;
-  sendConcurrency: number;
-  sendMaxAttempts: number;
+  sendSettings: SendSettings;
+  /** The rate a sender gets until an operator sets one. */
+  defaultSenderRate: number;
 }
 
 /** Builds the campaign activities from injected services; the worker registers the result. */
 export function createCampaignActivities(deps: CampaignActivityDeps): CampaignActivities {
-  const { campaigns, recipients } = deps;
-
-  const loadTemplate = async (campaignId: string) => {
-    const campaign = await campaigns.findById(campaignId);
-    if (!campaign) throw new Error(`campaign ${campaignId} does not exist`);
-    return { name: campaign.templateName, language: campaign.templateLanguage };
-  };
-
+  const { campaigns, rateLimits } = deps;
   return {
     async beginCampaign({ campaignId }) {
-      await campaigns.setStatus(campaignId, 'running');
-      return campaigns.countsByStatus(campaignId);
+      const campaign = await campaigns.findById(campaignId);
+      // The API starts the workflow before it commits the row; until then this is retried.
+      if (!campaign) throw ApplicationFailure.retryable(`campaign ${campaignId} is not stored yet`);
+      await campaigns.freezeAudience(campaignId);
+      if (campaign.status === 'launching') await campaigns.setStatus(campaignId, 'running');
+      return campaigns.snapshot(campaignId);
     },
-    sendChunk: createSendChunk({
-      recipients,
-      whatsapp: deps.whatsapp,
-      loadTemplate,
-      concurrency: deps.sendConcurrency,
-      maxAttempts: deps.sendMaxAttempts,
-    }),
-    countRecipients: ({ campaignId }) => campaigns.countsByStatus(campaignId),
-    setCampaignStatus: ({ campaignId, status, reason }) =>
-      campaigns.setStatus(campaignId, status, reason),
+    sendRecipients: createSendRecipients(deps),
+    async expireUnknown({ campaignId, windowMs }) {
+      const { nextExpiryAt } = await campaigns.expireUnknown(campaignId, windowMs);
+      return { snapshot: await campaigns.snapshot(campaignId), nextExpiryAt };
+    },
+    readCounts: ({ campaignId }) => campaigns.snapshot(campaignId),
+    async setCampaignStatus({ campaignId, status, reason, actor }) {
+      await campaigns.setStatus(campaignId, status, { reason, actor });
+    },
+    async requeueFailed({ campaignId }) {
+      const requeued = await campaigns.requeueFailed(campaignId);
+      if (requeued > 0) await campaigns.reopen(campaignId);
+      return { requeued, snapshot: await campaigns.snapshot(campaignId) };
+    },
+    async setCampaignRate({ campaignId, ratePerSecond }) {
+      if (ratePerSecond === null) await rateLimits.remove(campaignKey(campaignId));
+      else await rateLimits.set(campaignKey(campaignId), ratePerSecond);
+    },
     async finishCampaign({ campaignId, status, reason }) {
-      if (status !== 'completed') await recipients.cancelUnsent(campaignId);
-      await campaigns.setStatus(campaignId, status, reason);
-      return campaigns.countsByStatus(campaignId);
+      if (status !== 'completed') await campaigns.cancelUnsent(campaignId, `campaign ${status}`);
+      // Nothing stays unknown once a campaign has closed.
+      await campaigns.expireUnknown(campaignId, 0);
+      await rateLimits.remove(campaignKey(campaignId));
+      await campaigns.setStatus(campaignId, status, { reason });
+      return campaigns.snapshot(campaignId);
     },
   };
 }

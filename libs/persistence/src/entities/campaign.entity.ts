@@ -10,10 +10,25 @@ const CampaignSchema = defineEntity({
     name: p.string().length(200),
     templateName: p.string().length(512),
     templateLanguage: p.string().length(16),
+    /** Body parameters the template takes, when the launch said so. */
+    templateParameters: p.integer().nullable(),
+    /** The phone-number id the campaign sends from. */
+    senderPhoneNumberId: p.string().length(32),
+    /** The uploaded audience the campaign was launched from, frozen by the workflow. */
+    audienceId: p.uuid().nullable(),
+    frozenAt: p.datetime().nullable(),
+    /** Destination countries of the frozen audience: the country limits that can apply. */
+    countries: p.array().defaultRaw(`'{}'`),
     status: p.enum([...CAMPAIGN_STATUSES]).default('launching'),
     statusReason: p.text().nullable(),
+    /** Who asked for the last pause or resume (a user, an operator in the Temporal UI, the engine). */
+    statusActor: p.string().length(200).nullable(),
     totalRecipients: p.integer().default(0),
     rejectedRecipients: p.integer().default(0),
+    /** The send activity attempt that may send for this campaign; a newer attempt fences out older ones. */
+    sendLease: p.string().length(128).nullable(),
+    /** Epoch ms up to which the lease holder may have dispatched reserved slots. */
+    dispatchPermit: p.double().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),
     completedAt: p.datetime().nullable(),

@@ -1,12 +1,27 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
-import { RECIPIENT_STATUSES } from '#libs/domain';
+import { FAILURE_CLASSES, RECIPIENT_STATUSES } from '#libs/domain';
 import { Campaign } from './campaign.entity.js';
 
 const RecipientSchema = defineEntity({
   name: 'Recipient',
   tableName: 'recipients',
-  uniques: [{ properties: ['campaign', 'phone'] }],
-  indexes: [{ properties: ['campaign', 'status'] }, { properties: ['wamid'] }],
+  indexes: [
+    // Walking any status of a campaign in id order (claims resume from a cursor).
+    { properties: ['campaign', 'status', 'id'] },
+    // Fresh rows of one destination country, for country-limited claims.
+    {
+      name: 'recipients_pending_country_index',
+      properties: ['campaign', 'country', 'id'],
+      where: `status = 'pending'`,
+    },
+    // Rows waiting for a retry, by due time.
+    {
+      name: 'recipients_retry_index',
+      properties: ['campaign', 'nextAttemptAt'],
+      where: `status = 'pending' and next_attempt_at is not null`,
+    },
+    { properties: ['wamid'] },
+  ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     campaign: () => p.manyToOne(Campaign).deleteRule('cascade'),
@@ -15,10 +30,16 @@ const RecipientSchema = defineEntity({
     variables: p.json<string[]>().nullable(),
     status: p.enum([...RECIPIENT_STATUSES]).default('pending'),
     attempts: p.integer().default(0),
+    /** Set when the row waits for a retry (or was handed back); null for a row never tried. */
     nextAttemptAt: p.datetime().nullable(),
+    /** Epoch ms of the send slot reserved for the row's current attempt. */
+    slotAt: p.double().nullable(),
     wamid: p.string().length(128).nullable(),
     errorCode: p.integer().nullable(),
+    errorClass: p.enum([...FAILURE_CLASSES]).nullable(),
     errorMessage: p.text().nullable(),
+    /** When the row became `unknown`; it fails as `unknown_outcome` after the unknown window. */
+    unknownSince: p.datetime().nullable(),
     sentAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
     readAt: p.datetime().nullable(),

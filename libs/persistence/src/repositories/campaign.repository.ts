@@ -1,12 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  CLOSED_CAMPAIGN_STATUSES,
   emptyCounts,
   RECIPIENT_STATUSES,
   type CampaignStatus,
-  type RecipientStatus,
+  type CountsSnapshot,
   type StatusCounts,
 } from '#libs/domain';
 import { Campaign } from '../entities/campaign.entity.js';
+import { campaignKey } from './send-queue.repository.js';
 
 export interface NewCampaign {
   id: string;
@@ -14,7 +16,12 @@ export interface NewCampaign {
   name: string;
   templateName: string;
   templateLanguage: string;
+  templateParameters: number | null;
+  senderPhoneNumberId: string;
+  audienceId: string | null;
   rejectedRecipients: number;
+  /** A send-rate cap for this campaign alone, as a limiter key of its own. */
+  ratePerSecond: number | null;
 }
 
 export interface AudienceRow {
@@ -23,32 +30,80 @@ export interface AudienceRow {
   variables: string[] | null;
 }
 
+const toCounts = (raw: Record<string, number> | null | undefined): StatusCounts => {
+  const counts = emptyCounts();
+  for (const s of RECIPIENT_STATUSES) counts[s] = Number(raw?.[s] ?? 0);
+  return counts;
+};
+
 /** Campaign rows and their aggregate views. API reads are scoped by tenant; the worker reads by id. */
 export class CampaignRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Creates the campaign and freezes its audience in one transaction. Recipients go in set-wise
-   * (one statement), duplicates collapse on the (campaign, phone) key.
+   * Creates the campaign and, for an inline audience, freezes it in the same transaction (one
+   * statement; the caller has removed duplicates). Audiences uploaded beforehand are frozen by
+   * the campaign's workflow (`freezeAudience`).
    */
-  async createWithAudience(campaign: NewCampaign, audience: AudienceRow[]): Promise<number> {
-    return this.em.fork().transactional(async (em) => {
-      em.create(Campaign, { ...campaign, status: 'launching' });
+  async create(campaign: NewCampaign, inline: AudienceRow[] | null): Promise<void> {
+    const { ratePerSecond, ...row } = campaign;
+    await this.em.fork().transactional(async (em) => {
+      em.create(Campaign, {
+        ...row,
+        status: 'launching',
+        frozenAt: inline ? new Date() : null,
+        totalRecipients: inline?.length ?? 0,
+        countries: inline ? [...new Set(inline.map((r) => r.country))].sort() : [],
+      });
       await em.flush();
-      const result = await em.execute<{ affectedRows: number }>(
+      if (ratePerSecond !== null) {
+        await em.execute(`insert into rate_limits (key, rate_per_second) values (?, ?)`, [
+          campaignKey(campaign.id),
+          ratePerSecond,
+        ]);
+      }
+      if (!inline?.length) return;
+      await em.execute(
         `insert into recipients (campaign_id, phone, country, variables)
          select ?, a.phone, a.country, a.variables
-         from jsonb_to_recordset(?::jsonb) as a(phone text, country text, variables jsonb)
-         on conflict (campaign_id, phone) do nothing`,
-        [campaign.id, JSON.stringify(audience)],
-        'run',
+         from jsonb_to_recordset(?::jsonb) as a(phone text, country text, variables jsonb)`,
+        [campaign.id, JSON.stringify(inline)],
       );
-      const total = result.affectedRows;
-      await em.execute('update campaigns set total_recipients = ? where id = ?', [
-        total,
-        campaign.id,
-      ]);
-      return total;
+    });
+  }
+
+  /**
+   * Copies an uploaded audience into the campaign's recipient rows, set-wise and once: a second
+   * call (a retried activity) finds the campaign frozen and does nothing.
+   */
+  async freezeAudience(id: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const [campaign] = await em.execute<
+        { audience_id: string | null; frozen_at: Date | null; template_parameters: number | null }[]
+      >(
+        `select audience_id, frozen_at, template_parameters from campaigns where id = ? for update`,
+        [id],
+      );
+      if (!campaign || campaign.frozen_at || !campaign.audience_id) return;
+      // A member whose variables do not fit the template is skipped, with the reason, not sent.
+      await em.execute(
+        `insert into recipients (campaign_id, phone, country, variables, status, error_message)
+         select ?, phone, country, variables,
+           case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
+             then 'skipped' else 'pending' end,
+           case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
+             then 'the template takes ' || ? || ' parameters' end
+         from audience_members where audience_id = ?`,
+        [id, ...Array<number | null>(5).fill(campaign.template_parameters), campaign.audience_id],
+      );
+      await em.execute(
+        `update campaigns set frozen_at = now(), updated_at = now(),
+           total_recipients = (select count(*) from audience_members where audience_id = ?),
+           countries = coalesce((select array_agg(distinct country order by country)
+                                 from audience_members where audience_id = ?), '{}')
+         where id = ?`,
+        [campaign.audience_id, campaign.audience_id, id],
+      );
     });
   }
 
@@ -61,29 +116,117 @@ export class CampaignRepository {
     return this.em.fork().findOne(Campaign, { id });
   }
 
-  async setStatus(id: string, status: CampaignStatus, reason?: string | null): Promise<void> {
-    const completed = ['completed', 'cancelled', 'failed'].includes(status);
-    await this.em.fork().execute(
-      `update campaigns set status = ?, status_reason = ?, updated_at = now(),
+  /**
+   * Moves the campaign to a status; a closed campaign never changes again. `reason` and `actor`
+   * say why and who (null clears them).
+   */
+  async setStatus(
+    id: string,
+    status: CampaignStatus,
+    details: { reason?: string | null; actor?: string | null } = {},
+  ): Promise<boolean> {
+    const closing = CLOSED_CAMPAIGN_STATUSES.includes(status);
+    const res = await this.em.fork().execute<{ affectedRows: number }>(
+      `update campaigns set status = ?, status_reason = ?, status_actor = ?, updated_at = now(),
          completed_at = case when ? then coalesce(completed_at, now()) else completed_at end
-       where id = ?`,
-      [status, reason ?? null, completed, id],
+       where id = ? and status not in (select jsonb_array_elements_text(?::jsonb))`,
+      [
+        status,
+        details.reason ?? null,
+        details.actor ?? null,
+        closing,
+        id,
+        JSON.stringify(CLOSED_CAMPAIGN_STATUSES),
+      ],
+      'run',
+    );
+    return res.affectedRows === 1;
+  }
+
+  /** A closed campaign (completed or failed) runs again, for "retry failed". */
+  async reopen(id: string): Promise<void> {
+    await this.em.fork().execute(
+      `update campaigns set status = 'running', status_reason = 'retry failed', completed_at = null,
+         updated_at = now()
+       where id = ? and status in ('completed', 'failed')`,
+      [id],
     );
   }
 
-  async countsByStatus(campaignId: string): Promise<StatusCounts> {
-    const rows = await this.em
-      .fork()
-      .execute<{ status: RecipientStatus; n: string }[]>(
-        'select status, count(*) as n from recipients where campaign_id = ? group by status',
-        [campaignId],
+  async snapshot(id: string): Promise<CountsSnapshot> {
+    const [row] = await this.em.fork().execute<
+      {
+        version: string | null;
+        counts: Record<string, number> | null;
+        by_country: Record<string, Record<string, number>>;
+      }[]
+    >(
+      `select c.version, c.counts,
+         coalesce((select jsonb_object_agg(country, counts) from campaign_country_counts
+                   where campaign_id = ?), '{}') as by_country
+       from (select ?::uuid as id) x left join campaign_counts c on c.campaign_id = x.id`,
+      [id, id],
+    );
+    const byCountry: CountsSnapshot['byCountry'] = {};
+    for (const [country, counts] of Object.entries(row?.by_country ?? {})) {
+      byCountry[country] = Object.fromEntries(
+        Object.entries(counts).filter(([, n]) => Number(n) !== 0),
       );
-    const counts = emptyCounts();
-    for (const row of rows) {
-      if ((RECIPIENT_STATUSES as readonly string[]).includes(row.status)) {
-        counts[row.status] = Number(row.n);
-      }
     }
-    return counts;
+    return { version: Number(row?.version ?? 0), counts: toCounts(row?.counts), byCountry };
+  }
+
+  async countsByStatus(id: string): Promise<StatusCounts> {
+    return (await this.snapshot(id)).counts;
+  }
+
+  /** Rows never sent end as `cancelled` when the campaign is cancelled or fails. */
+  async cancelUnsent(id: string, reason: string): Promise<number> {
+    const res = await this.em.fork().execute<{ affectedRows: number }>(
+      `update recipients set status = 'cancelled', error_message = ?, updated_at = now()
+       where campaign_id = ? and status = 'pending'`,
+      [reason, id],
+      'run',
+    );
+    return res.affectedRows;
+  }
+
+  /**
+   * `unknown` rows that got no status within the window fail as `unknown_outcome` (eligible for
+   * "retry failed"); `windowMs` 0 settles them all. Returns when the next one is due.
+   */
+  async expireUnknown(id: string, windowMs: number): Promise<{ nextExpiryAt: number | null }> {
+    const [row] = await this.em.fork().execute<{ next: number | null }[]>(
+      `with expired as (
+         update recipients set status = 'failed', error_class = 'unknown_outcome', error_code = null,
+           error_message = 'no status arrived for a send whose answer was lost',
+           failed_at = now(), updated_at = now()
+         where campaign_id = ? and status = 'unknown'
+           and coalesce(unknown_since, updated_at) <= now() - ? * interval '1 millisecond'
+         returning id)
+       select extract(epoch from min(coalesce(unknown_since, updated_at)) + ? * interval '1 millisecond') * 1000 as next
+       from recipients where campaign_id = ? and status = 'unknown'
+         and id not in (select id from expired)`,
+      [id, windowMs, windowMs, id],
+    );
+    return {
+      nextExpiryAt: row?.next === null || row?.next === undefined ? null : Number(row.next),
+    };
+  }
+
+  /**
+   * "Retry failed": rows that failed for a reason a new attempt can cure (transient errors that
+   * used up their attempts, sends whose outcome stayed unknown) become pending again with fresh
+   * attempts. Permanent failures stay failed.
+   */
+  async requeueFailed(id: string): Promise<number> {
+    const res = await this.em.fork().execute<{ affectedRows: number }>(
+      `update recipients set status = 'pending', attempts = 0, next_attempt_at = now(),
+         error_class = null, failed_at = null, unknown_since = null, updated_at = now()
+       where campaign_id = ? and status = 'failed' and error_class in ('transient', 'unknown_outcome')`,
+      [id],
+      'run',
+    );
+    return res.affectedRows;
   }
 }

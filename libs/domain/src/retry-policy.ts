@@ -10,3 +10,8 @@ export function retryDelayMs(attempt: number, floorMs?: number, random = Math.ra
   const jittered = Math.round(exp / 2 + random() * (exp / 2));
   return Math.max(jittered, floorMs ?? 0);
 }
+
+/** Meta's advice for the pair rate limit (131056): wait 4^n seconds, n the attempts so far. */
+export function pairRateDelayMs(attempt: number): number {
+  return Math.min(CAP_MS * 4, 4 ** Math.max(1, attempt) * 1000);
+}

@@ -1,4 +1,4 @@
-import { retryDelayMs } from './retry-policy.js';
+import { pairRateDelayMs, retryDelayMs } from './retry-policy.js';
 
 describe('retryDelayMs', () => {
   it('grows exponentially with jitter between half and the full step', () => {
@@ -14,5 +14,13 @@ describe('retryDelayMs', () => {
 
   it('never retries earlier than the provider asks', () => {
     expect(retryDelayMs(1, 60_000, () => 0)).toBe(60_000);
+  });
+});
+
+describe('pairRateDelayMs', () => {
+  it('waits 4^n seconds, capped at twenty minutes', () => {
+    expect(pairRateDelayMs(1)).toBe(4_000);
+    expect(pairRateDelayMs(3)).toBe(64_000);
+    expect(pairRateDelayMs(9)).toBe(1_200_000);
   });
 });

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { Readable, Transform } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { parse } from 'csv-parse';
+import { DomainError, parseAudienceMember, type AudienceMember } from '#libs/domain';
+import { AudienceRepository } from '#libs/persistence';
+import { API_CONFIG, type ApiConfig } from '../api.config.js';
+
+const BATCH = 2_000;
+const MAX_ERRORS_LISTED = 100;
+
+export type UploadFormat = 'csv' | 'ndjson';
+
+interface RowError {
+  row: number;
+  field: string;
+  reason: string;
+}
+
+/**
+ * Streams an audience upload (CSV or NDJSON) into PostgreSQL in batches: memory stays flat
+ * whatever the size. Each row is checked and normalised; bad rows are reported with their row
+ * number and skipped; duplicate numbers are kept once.
+ *
+ * CSV: a header row whose first column is `phone`; every further column is a template body
+ * variable, in order. NDJSON: one `{"phone": "...", "variables": ["..."]}` per line.
+ */
+@Injectable()
+export class UploadAudienceUseCase {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly audiences: AudienceRepository,
+  ) {}
+
+  async execute(tenantId: string, name: string, format: UploadFormat, body: Readable) {
+    const id = randomUUID();
+    await this.audiences.create(id, tenantId, name);
+    const errors: RowError[] = [];
+    let rejected = 0;
+    let valid = 0;
+    let members = 0;
+    let batch: AudienceMember[] = [];
+    const flush = async () => {
+      members += await this.audiences.append(id, batch);
+      batch = [];
+    };
+    try {
+      const limited = body.pipe(byteLimit(this.config.AUDIENCE_MAX_BYTES));
+      body.on('error', (err) => limited.destroy(err));
+      for await (const item of format === 'csv' ? csvRows(limited) : ndjsonRows(limited)) {
+        const result =
+          'reason' in item ? item : parseAudienceMember(item.phone, item.variables, item.names);
+        if ('member' in result) {
+          valid += 1;
+          batch.push(result.member);
+          if (batch.length >= BATCH) await flush();
+        } else {
+          rejected += 1;
+          if (errors.length < MAX_ERRORS_LISTED) {
+            errors.push({ row: item.row, field: result.field, reason: result.reason });
+          }
+        }
+      }
+      await flush();
+    } catch (err) {
+      await this.audiences.finish(id, 'failed', { members, duplicates: 0, rejected });
+      throw err;
+    }
+    const counts = { members, duplicates: valid - members, rejected };
+    await this.audiences.finish(id, 'ready', counts);
+    return { id, name, status: 'ready' as const, ...counts, errors };
+  }
+}
+
+/** A row as read, or why it could not be read. */
+type RawRow =
+  | { row: number; phone: unknown; variables: unknown; names?: string[] }
+  | { row: number; field: string; reason: string };
+
+async function* csvRows(input: Readable): AsyncGenerator<RawRow> {
+  const parser = input.pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }),
+  );
+  input.on('error', (err) => parser.destroy(err));
+  let header: string[] | undefined;
+  let row = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      row += 1;
+      if (!header) {
+        header = record;
+        if (header[0]?.toLowerCase() !== 'phone') {
+          throw new DomainError(
+            'validation_failed',
+            'the CSV header must start with a phone column',
+            [{ field: 'row 1', reason: 'first column must be named "phone"' }],
+          );
+        }
+        continue;
+      }
+      yield { row, phone: record[0], variables: record.slice(1), names: header.slice(1) };
+    }
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    if ((err as { code?: string }).code?.startsWith('CSV_')) {
+      throw new DomainError('validation_failed', 'the CSV cannot be read', [
+        { field: `row ${row + 1}`, reason: (err as Error).message },
+      ]);
+    }
+    throw err;
+  }
+}
+
+async function* ndjsonRows(input: Readable): AsyncGenerator<RawRow> {
+  let row = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    row += 1;
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      yield { row, field: 'line', reason: 'not valid JSON' };
+      continue;
+    }
+    const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+    yield { row, phone: obj.phone, variables: obj.variables };
+  }
+}
+
+/** Fails the stream with 413 once more than `max` bytes have come through. */
+function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > max) {
+        done(new DomainError('payload_too_large', `the upload is larger than ${max} bytes`));
+      } else done(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,17 @@
+import { campaignBench } from './campaign.bench.js';
+
+/**
+ * `npm run bench -- <name> [options]`: benchmarks that run the whole stack on this machine and
+ * print their figures as one JSON line. `--help` after a name lists its options.
+ */
+const benches: Record<string, (argv: string[]) => Promise<void>> = {
+  campaign: campaignBench,
+};
+
+const [name = '', ...argv] = process.argv.slice(2);
+const bench = benches[name];
+if (!bench) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--help]\n`);
+  process.exit(2);
+}
+await bench(argv);

@@ -1,0 +1,38 @@
+import { defineEntity, p } from '@mikro-orm/postgresql';
+
+/**
+ * An uploaded audience: numbers and their template parameters, streamed in once and immutable
+ * afterwards. Campaigns launched from it freeze its members into recipient rows.
+ */
+const AudienceSchema = defineEntity({
+  name: 'Audience',
+  tableName: 'audiences',
+  properties: {
+    id: p.uuid().primary(),
+    tenantId: p.string().length(64),
+    name: p.string().length(200),
+    status: p.enum(['uploading', 'ready', 'failed'] as const).default('uploading'),
+    members: p.integer().default(0),
+    duplicates: p.integer().default(0),
+    rejected: p.integer().default(0),
+    createdAt: p.datetime().defaultRaw('now()'),
+    completedAt: p.datetime().nullable(),
+  },
+});
+
+const AudienceMemberSchema = defineEntity({
+  name: 'AudienceMember',
+  tableName: 'audience_members',
+  properties: {
+    audience: () => p.manyToOne(Audience).primary().deleteRule('cascade'),
+    phone: p.string().length(16).primary(),
+    country: p.string().length(2),
+    variables: p.json<string[]>().nullable(),
+  },
+});
+
+export class Audience extends AudienceSchema.class {}
+AudienceSchema.setClass(Audience);
+export class AudienceMember extends AudienceMemberSchema.class {}
+AudienceMemberSchema.setClass(AudienceMember);
+export { AudienceMemberSchema, AudienceSchema };

@@ -1,0 +1,122 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface RateLimitRow {
+  key: string;
+  rate_per_second: number;
+  next_at: number;
+  throttle_factor: number;
+  throttled_until: number | null;
+  halted_reason: string | null;
+}
+
+/** The rate a key allows now: its configured rate, lowered for a while after throttling. */
+export function effectiveRate(row: RateLimitRow, now: number): number {
+  const throttled = row.throttled_until !== null && Number(row.throttled_until) > now;
+  return Number(row.rate_per_second) * (throttled ? Number(row.throttle_factor) : 1);
+}
+
+export interface RateLimitView {
+  key: string;
+  ratePerSecond: number;
+  /** The rate in force now (lower while the provider's throttling is remembered). */
+  effectiveRatePerSecond: number;
+  throttledUntil: Date | null;
+  throttleEvents: number;
+  haltedReason: string | null;
+  haltedAt: Date | null;
+}
+
+/** How throttling lowers a sender's rate: by 10% per episode, never below half, for 30 s. */
+export const THROTTLE = { factor: 0.9, floor: 0.5, holdMs: 30_000 } as const;
+
+/**
+ * The limiter's configuration: rates per sender, country and campaign, changed at run time.
+ * Reservations read them on every claim, so a change applies within one reservation.
+ */
+export class RateLimitRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async list(): Promise<RateLimitView[]> {
+    const rows = await this.em
+      .fork()
+      .execute<(RateLimitRow & { throttle_events: string; halted_at: Date | null; now: number })[]>(
+        `select *, extract(epoch from clock_timestamp()) * 1000 as now
+       from rate_limits where key not like 'campaign:%' order by key`,
+      );
+    return rows.map((r) => ({
+      key: r.key,
+      ratePerSecond: Number(r.rate_per_second),
+      effectiveRatePerSecond: effectiveRate(r, Number(r.now)),
+      throttledUntil: r.throttled_until === null ? null : new Date(Number(r.throttled_until)),
+      throttleEvents: Number(r.throttle_events),
+      haltedReason: r.halted_reason,
+      haltedAt: r.halted_at,
+    }));
+  }
+
+  /** Creates a key with this rate, or leaves an existing key's rate as it is. */
+  async ensure(key: string, ratePerSecond: number): Promise<void> {
+    await this.em
+      .fork()
+      .execute(
+        `insert into rate_limits (key, rate_per_second) values (?, ?) on conflict (key) do nothing`,
+        [key, ratePerSecond],
+      );
+  }
+
+  /** Sets a key's rate, creating it when absent. */
+  async set(key: string, ratePerSecond: number): Promise<void> {
+    await this.em.fork().execute(
+      `insert into rate_limits (key, rate_per_second) values (?, ?)
+       on conflict (key) do update set rate_per_second = excluded.rate_per_second, updated_at = now()`,
+      [key, ratePerSecond],
+    );
+  }
+
+  /** Removes a key: what it limited is then unlimited on that key. */
+  async remove(key: string): Promise<boolean> {
+    const res = await this.em
+      .fork()
+      .execute<{ affectedRows: number }>(`delete from rate_limits where key = ?`, [key], 'run');
+    return res.affectedRows === 1;
+  }
+
+  /**
+   * The provider answered 130429: the configured rate was too high for it. Lowers the key's
+   * rate for a while and pushes its next slot out by one interval, so the sends in flight do
+   * not meet a full window again.
+   */
+  async throttle(key: string, events: number): Promise<void> {
+    await this.em.fork().execute(
+      `update rate_limits set
+         throttle_factor = greatest(?, case
+           when throttled_until > extract(epoch from clock_timestamp()) * 1000 then throttle_factor * ?
+           else ? end),
+         throttled_until = extract(epoch from clock_timestamp()) * 1000 + ?,
+         throttle_events = throttle_events + ?,
+         next_at = greatest(next_at, extract(epoch from clock_timestamp()) * 1000 + 1000.0 / rate_per_second),
+         updated_at = now()
+       where key = ?`,
+      [THROTTLE.floor, THROTTLE.factor, THROTTLE.factor, THROTTLE.holdMs, events, key],
+    );
+  }
+
+  /** The provider refused the account: nothing is sent on this key until an operator clears it. */
+  async halt(key: string, reason: string): Promise<void> {
+    await this.em.fork().execute(
+      `update rate_limits set halted_reason = ?, halted_at = now(), updated_at = now()
+       where key = ? and halted_reason is null`,
+      [reason.slice(0, 2000), key],
+    );
+  }
+
+  async clearHalt(key: string): Promise<boolean> {
+    const res = await this.em.fork().execute<{ affectedRows: number }>(
+      `update rate_limits set halted_reason = null, halted_at = null, updated_at = now()
+       where key = ? and halted_reason is not null`,
+      [key],
+      'run',
+    );
+    return res.affectedRows === 1;
+  }
+}
