@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   behaviourSchema,
   mergeBehaviour,
@@ -21,15 +22,10 @@ export class BehaviourState {
     return this.settings;
   }
 
-  /** Validates a change from PUT /sandbox/config; returns the issues when it is refused. */
-  update(change: unknown): { ok: true; settings: Behaviour } | { ok: false; issues: string[] } {
+  /** Validates and applies a change from PUT /sandbox/config; nothing changes when refused. */
+  update(change: unknown): { ok: true; settings: Behaviour } | { ok: false; error: z.ZodError } {
     const parsed = behaviourSchema.safeParse(change);
-    if (!parsed.success) {
-      return {
-        ok: false,
-        issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
-      };
-    }
+    if (!parsed.success) return { ok: false, error: parsed.error };
     this.apply(parsed.data);
     return { ok: true, settings: this.settings };
   }

@@ -1,14 +1,14 @@
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '#libs/config';
+import { createSandbox } from './sandbox.js';
 import { sandboxConfigSchema } from './sandbox.config.js';
-import { SandboxModule } from './sandbox.module.js';
 
 const config = loadConfigOrExit(sandboxConfigSchema, 'wa-sandbox');
-const app = await NestFactory.create(SandboxModule.forRoot(config), {
-  logger: ['log', 'error', 'warn'],
-});
-app.enableShutdownHooks();
-await app.listen(config.SANDBOX_PORT, config.HOST);
-new Logger('wa-sandbox').log(`WhatsApp sandbox listening on ${await app.getUrl()}`);
+const sandbox = createSandbox(config);
+const url = await sandbox.listen();
+process.stdout.write(`WhatsApp sandbox listening on ${url}\n`);
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void sandbox.close().then(() => process.exit(0));
+  });
+}

@@ -1,138 +1,198 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { parseWebhook, verifyWebhookSignature, type StatusEvent } from '#libs/whatsapp';
-import { sandboxConfigSchema } from './sandbox.config.js';
-import { SandboxModule } from './sandbox.module.js';
-import { ThroughputLimiter } from './throughput-limiter.js';
+import {
+  accepted,
+  eventually,
+  json,
+  startHarness,
+  template,
+  type Accepted,
+  type ErrorBody,
+  type Harness,
+} from './spec-harness.test.js';
 
-describe('ThroughputLimiter', () => {
-  it('allows the limit in any sliding second, per key', () => {
-    const limiter = new ThroughputLimiter(2);
-    expect(limiter.tryAcquire('a', 0)).toBe(true);
-    expect(limiter.tryAcquire('a', 10)).toBe(true);
-    expect(limiter.tryAcquire('a', 999)).toBe(false);
-    expect(limiter.tryAcquire('b', 999)).toBe(true);
-    expect(limiter.tryAcquire('a', 1000)).toBe(true);
-    expect(limiter.tryAcquire('a', 1005)).toBe(false);
-    expect(limiter.tryAcquire('a', 1010)).toBe(true);
+interface Listing {
+  count: number;
+  rejected: Record<string, number>;
+  injected: Record<string, number>;
+  messages: {
+    wamid: string;
+    phoneNumberId: string;
+    to: string;
+    type: string;
+    templateName?: string;
+    callbackData?: string;
+    acceptedAt: string;
+    acceptedAtMs: number;
+  }[];
+}
+
+describe('the send endpoint', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await startHarness()));
+  afterEach(() => h.close());
+
+  it('refuses a wrong or missing bearer token with 401 and error 190', async () => {
+    for (const token of ['wrong', '']) {
+      const res = await h.send(template('447400100000'), { token });
+      expect(res.status).toBe(401);
+      expect((await json<ErrorBody>(res)).error).toMatchObject({
+        code: 190,
+        type: 'OAuthException',
+      });
+    }
+  });
+
+  it('refuses a bad version or phone-number id with error 100', async () => {
+    for (const path of ['/24.0/111/messages', '/v24.0/abc/messages']) {
+      const res = await h.send(template('447400100000'), { path });
+      expect(res.status).toBe(400);
+      expect((await json<ErrorBody>(res)).error.code).toBe(100);
+    }
+  });
+
+  it('refuses an invalid body with error 100 naming the field', async () => {
+    const body = { ...template('447400100000'), template: { name: '', language: { code: 'en' } } };
+    const res = await h.send(body);
+    expect(res.status).toBe(400);
+    const { error } = await json<ErrorBody>(res);
+    expect(error.code).toBe(100);
+    expect(error.message).toMatch(/^\(#100\) Invalid parameter: template\.name: /);
+    expect(error.fbtrace_id).toBeTruthy();
+
+    const notJson = await fetch(`${h.url}/v24.0/111/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sandbox-token' },
+      body: '{',
+    });
+    expect((await json<ErrorBody>(notJson)).error.code).toBe(100);
+  });
+
+  it('refuses a body over 64 KB with 413', async () => {
+    const res = await h.send({ ...template('447400100000'), padding: 'x'.repeat(70_000) });
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts a template, logs it and posts signed sent, delivered and read with the callback data', async () => {
+    const res = await h.send(template('447400100001', 'msg-77'), { path: '/v24.0/222/messages' });
+    expect(res.status).toBe(200);
+    const body = await json<Accepted & { messaging_product: string }>(res);
+    const wamid = body.messages[0]?.id;
+    expect(body).toEqual({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: '447400100001', wa_id: '447400100001' }],
+      messages: [{ id: wamid, message_status: 'accepted' }],
+    });
+    expect(wamid).toMatch(/^wamid\.[\w-]{16}$/);
+
+    const listing = await json<Listing>(await h.call('GET', '/sandbox/messages?to=447400100001'));
+    expect(listing.count).toBe(1);
+    const [logged] = listing.messages;
+    expect(logged).toMatchObject({
+      wamid,
+      phoneNumberId: '222',
+      to: '447400100001',
+      type: 'template',
+      templateName: 'hello',
+      callbackData: 'msg-77',
+    });
+    expect(new Date(logged?.acceptedAt).getTime()).toBe(logged?.acceptedAtMs);
+    expect(Math.abs(Date.now() - logged?.acceptedAtMs)).toBeLessThan(60_000);
+
+    const statuses = await eventually(() => {
+      const s = h.statuses(wamid);
+      return s.length === 3 && s;
+    });
+    expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+    for (const s of statuses) {
+      expect(s).toMatchObject({ recipient: '447400100001', phoneNumberId: '222' });
+      expect(s.callbackData).toBe('msg-77');
+    }
+    expect(h.deliveries.every((d) => d.signed)).toBe(true);
+    const [entry] = h.deliveries[0]?.body.entry ?? [];
+    expect(entry?.id).toBe('sandbox-waba');
+    expect(entry?.changes[0]?.value.metadata).toEqual({
+      display_phone_number: '15550000000',
+      phone_number_id: '222',
+    });
+  });
+
+  it('answers a text message without message_status and logs it without a template name', async () => {
+    const res = await h.send({
+      messaging_product: 'whatsapp',
+      to: '447400100002',
+      type: 'text',
+      text: { body: 'hi' },
+    });
+    const body = await json<Accepted>(res);
+    expect(body.messages[0]).toEqual({ id: expect.stringMatching(/^wamid\./) as string });
+    const listing = await json<Listing>(await h.call('GET', '/sandbox/messages'));
+    expect(listing.messages[0]).toEqual({
+      wamid: body.messages[0]?.id,
+      phoneNumberId: '111',
+      to: '447400100002',
+      type: 'text',
+      acceptedAt: expect.any(String) as string,
+      acceptedAtMs: expect.any(Number) as number,
+    });
+  });
+
+  it('lists messages in acceptance order, filtered by recipient and phone-number id', async () => {
+    const a = await accepted(h, '447400100010', undefined, '501');
+    const b = await accepted(h, '447400100011', undefined, '502');
+    const c = await accepted(h, '447400100010', undefined, '502');
+    const list = async (query: string) =>
+      (await json<Listing>(await h.call('GET', `/sandbox/messages${query}`))).messages.map(
+        (m) => m.wamid,
+      );
+    expect(await list('')).toEqual([a, b, c]);
+    expect(await list('?to=447400100010')).toEqual([a, c]);
+    expect(await list('?phoneNumberId=502')).toEqual([b, c]);
+    expect(await list('?to=447400100010&phoneNumberId=502')).toEqual([c]);
+    expect(await list('?phoneNumberId=999')).toEqual([]);
+  });
+
+  it('answers unknown paths with 404 and other methods with 405', async () => {
+    expect((await h.call('GET', '/nowhere')).status).toBe(404);
+    const res = await h.call('POST', '/sandbox/stats', {});
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
   });
 });
 
-describe('WhatsApp sandbox', () => {
-  const secret = 'sandbox-secret';
-  let app: INestApplication;
-  let receiver: Server;
-  let baseUrl: string;
-  const received: { signed: boolean; statuses: StatusEvent[] }[] = [];
-
-  beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const signature = req.headers['x-hub-signature-256'] as string | undefined;
-        received.push({
-          signed: verifyWebhookSignature(raw, signature, secret),
-          statuses: parseWebhook(JSON.parse(raw.toString())).statuses,
-        });
-        res.writeHead(200).end();
+describe('a sandbox without a webhook URL', () => {
+  it('accepts sends and posts nothing', async () => {
+    const h = await startHarness({ SANDBOX_WEBHOOK_URL: '' });
+    try {
+      await accepted(h, '447400100020');
+      const stats = await json<{ accepted: number; webhooks: { pending: number } }>(
+        await h.call('GET', '/sandbox/stats'),
+      );
+      expect(stats.accepted).toBe(1);
+      expect(stats.webhooks.pending).toBe(0);
+      const inbound = await h.call('POST', '/sandbox/inbound', {
+        from: '447400100020',
+        phoneNumberId: '111',
+        text: 'hi',
       });
+      expect(inbound.status).toBe(409);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('closing the sandbox', () => {
+  it('ends held requests, keep-alive connections and pending webhooks at once', async () => {
+    const h = await startHarness({ SANDBOX_STATUS_DELAYS_MS: '60000,60000,60000' });
+    await h.configure({ faults: [{ kind: 'timeout', numbers: ['447400700001'], hangMs: 60_000 }] });
+    await accepted(h, '447400700002');
+    const held = h.send(template('447400700001'));
+    await eventually(async () => {
+      const listing = await json<Listing>(await h.call('GET', '/sandbox/messages'));
+      return listing.injected.timeout === 1;
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const config = sandboxConfigSchema.parse({
-      WHATSAPP_TOKEN: 'tok',
-      WHATSAPP_APP_SECRET: secret,
-      SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
-      SANDBOX_THROUGHPUT_PER_SECOND: '3',
-      SANDBOX_STATUS_DELAYS_MS: '10,20,30',
-    });
-    app = await NestFactory.create(SandboxModule.forRoot(config), { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    receiver.closeAllConnections();
-    await new Promise((resolve) => receiver.close(resolve));
-  });
-
-  const send = (body: unknown, token = 'tok', phoneNumberId = '111') =>
-    fetch(`${baseUrl}/v24.0/${phoneNumberId}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  const template = (to: string, callback?: string) => ({
-    messaging_product: 'whatsapp',
-    to,
-    type: 'template',
-    template: { name: 'hello', language: { code: 'en' } },
-    ...(callback ? { biz_opaque_callback_data: callback } : {}),
-  });
-
-  it('refuses a wrong bearer token with the Cloud API error 190', async () => {
-    const res = await send(template('447400100000'), 'wrong');
-    expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(190);
-  });
-
-  it('refuses a malformed message with error 100 naming the field', async () => {
-    const res = await send({ messaging_product: 'whatsapp', to: '447400100000', type: 'template' });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: number; message: string } };
-    expect(body.error.code).toBe(100);
-    expect(body.error.message).toMatch(/template/);
-  });
-
-  it('accepts messages, records them, and posts signed sent, delivered and read webhooks', async () => {
-    const res = await send(template('447400100001', '77'), 'tok', '222');
-    expect(res.status).toBe(200);
-    const accepted = (await res.json()) as {
-      messages: { id: string }[];
-      contacts: { wa_id: string }[];
-    };
-    const wamid = accepted.messages[0]?.id;
-    expect(wamid).toMatch(/^wamid\./);
-    expect(accepted.contacts[0]?.wa_id).toBe('447400100001');
-
-    const log = (await (await fetch(`${baseUrl}/sandbox/messages?to=447400100001`)).json()) as {
-      count: number;
-      messages: { wamid: string; callbackData: string }[];
-    };
-    expect(log.count).toBe(1);
-    expect(log.messages[0]).toMatchObject({ wamid, callbackData: '77' });
-
-    const deadline = Date.now() + 5_000;
-    const statusesFor = () => received.flatMap((r) => r.statuses).filter((s) => s.wamid === wamid);
-    while (statusesFor().length < 3 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(statusesFor().map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
-    expect(statusesFor().every((s) => s.callbackData === '77' && s.phoneNumberId === '222')).toBe(
-      true,
-    );
-    expect(received.every((r) => r.signed)).toBe(true);
-  });
-
-  it('answers 130429 beyond the per-number throughput limit', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => send(template(`44740020000${i}`), 'tok', '333')),
-    );
-    const codes = await Promise.all(
-      results.map(async (r) =>
-        r.ok ? 200 : ((await r.json()) as { error: { code: number } }).error.code,
-      ),
-    );
-    expect(codes.filter((c) => c === 200)).toHaveLength(3);
-    expect(codes.filter((c) => c === 130429)).toHaveLength(2);
-    const log = (await (await fetch(`${baseUrl}/sandbox/messages?phoneNumberId=333`)).json()) as {
-      count: number;
-      rejected: Record<string, number>;
-    };
-    expect(log.count).toBe(3);
-    expect(log.rejected['130429']).toBe(2);
+    const started = Date.now();
+    await h.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await expect(held).rejects.toThrow();
   });
 });

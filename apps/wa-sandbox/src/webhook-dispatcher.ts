@@ -1,128 +1,167 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { signWebhookBody } from '#libs/whatsapp';
-import { SANDBOX_CONFIG, type SandboxConfig } from './sandbox.config.js';
+import { DueQueue } from './due-queue.js';
+import { Fifo } from './fifo.js';
+import type { SandboxStats } from './sandbox-stats.js';
+import { envelopeJson, type WebhookItem } from './webhook-envelope.js';
 
-interface StatusEvent {
-  id: string;
-  status: 'sent' | 'delivered' | 'read' | 'failed';
-  timestamp: string;
-  recipient_id: string;
-  biz_opaque_callback_data?: string;
-  phoneNumberId: string;
+const MAX_ATTEMPTS = 5;
+const FIRST_RETRY_MS = 100;
+const POST_TIMEOUT_MS = 10_000;
+
+export interface DispatcherOptions {
+  url: string;
+  appSecret: string;
+  batch: number;
+  concurrency: number;
+  displayPhoneNumber: string;
+  stats: SandboxStats;
+  warn: (line: string) => void;
 }
 
-const MAX_DELIVERY_ATTEMPTS = 8;
-
 /**
- * Posts signed status webhooks back to the engine, as Meta does: after a delay, several events
- * per delivery, retried on any non-200.
+ * Posts signed webhooks as Meta does: several events per delivery, a few deliveries in flight at
+ * once, each retried on any non-2xx or network error with a short exponential backoff (Meta
+ * retries for days; a stand-in gives up after a few attempts and says so).
  */
-@Injectable()
-export class WebhookDispatcher implements OnModuleDestroy {
-  private readonly logger = new Logger(WebhookDispatcher.name);
-  private readonly due: StatusEvent[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private flushing = false;
-  private stopped = false;
+export class WebhookDispatcher {
+  private readonly due = new DueQueue<WebhookItem>((items) => this.enqueue(items));
+  private readonly queue = new Fifo<WebhookItem>();
+  /** Deliveries whose backoff has passed, sent before new events. */
+  private readonly retries: { items: WebhookItem[]; attempt: number }[] = [];
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly requests = new Set<ClientRequest>();
+  private readonly agent: HttpAgent;
+  private readonly request: typeof httpRequest;
+  private inFlight = 0;
+  private deliveryCount = 0;
+  private waiting = 0;
+  private closed = false;
 
-  constructor(@Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig) {}
-
-  /** Schedules sent, delivered and read for an accepted message. */
-  scheduleLifecycle(message: {
-    wamid: string;
-    to: string;
-    phoneNumberId: string;
-    callbackData?: string;
-  }): void {
-    if (!this.config.SANDBOX_WEBHOOK_URL) return;
-    const statuses = ['sent', 'delivered', 'read'] as const;
-    statuses.forEach((status, i) => {
-      this.after(this.config.SANDBOX_STATUS_DELAYS_MS[i], () => {
-        this.due.push({
-          id: message.wamid,
-          status,
-          timestamp: String(Math.floor(Date.now() / 1000)),
-          recipient_id: message.to,
-          phoneNumberId: message.phoneNumberId,
-          ...(message.callbackData ? { biz_opaque_callback_data: message.callbackData } : {}),
-        });
-        void this.flush();
-      });
-    });
+  constructor(private readonly options: DispatcherOptions) {
+    const https = options.url.startsWith('https:');
+    const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
+    this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.request = https ? httpsRequest : httpRequest;
   }
 
-  onModuleDestroy(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+  /** Events scheduled, queued, in flight or waiting to be retried. */
+  get pending(): number {
+    return this.waiting;
   }
 
-  private after(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
+  /** Posts the item after `delayMs`. Scheduling the same item twice posts it twice. */
+  schedule(item: WebhookItem, delayMs: number): void {
+    this.waiting++;
+    this.due.add(item, delayMs);
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.due.length && !this.stopped) {
-        const batch = this.due.splice(0, this.config.SANDBOX_WEBHOOK_BATCH);
-        await this.deliver(batch, 1);
-      }
-    } finally {
-      this.flushing = false;
+  /** Posts the item as soon as a delivery slot is free. */
+  post(item: WebhookItem): void {
+    this.waiting++;
+    this.enqueue([item]);
+  }
+
+  /** Stops all deliveries; what has not gone out is abandoned with the process. */
+  close(): void {
+    this.closed = true;
+    this.due.clear();
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    for (const req of this.requests) req.destroy();
+    this.agent.destroy();
+  }
+
+  private enqueue(items: WebhookItem[]): void {
+    for (const item of items) this.queue.push(item);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.inFlight < this.options.concurrency) {
+      const retry = this.retries.shift();
+      if (retry) this.deliver(retry.items, retry.attempt);
+      else if (this.queue.length) this.deliver(this.takeBatch(), 1);
+      else return;
     }
   }
 
-  private async deliver(batch: StatusEvent[], attempt: number): Promise<void> {
-    const body = JSON.stringify(this.envelope(batch));
-    try {
-      const res = await fetch(this.config.SANDBOX_WEBHOOK_URL as string, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hub-signature-256': signWebhookBody(body, this.config.WHATSAPP_APP_SECRET),
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (res.ok) return;
-      throw new Error(`HTTP ${res.status}`);
-    } catch (err) {
-      if (attempt >= MAX_DELIVERY_ATTEMPTS || this.stopped) {
-        this.logger.error(`dropping ${batch.length} status events: ${(err as Error).message}`);
-        return;
-      }
-      // Meta retries for days; the sandbox retries with a short exponential backoff.
-      this.after(Math.min(200 * 2 ** attempt, 10_000), () => void this.deliver(batch, attempt + 1));
+  private takeBatch(): WebhookItem[] {
+    const delivery = ++this.deliveryCount;
+    const items: WebhookItem[] = [];
+    while (items.length < this.options.batch) {
+      const next = this.queue.peek();
+      // A duplicate waits for a later delivery, as Meta's would arrive separately.
+      if (!next || next.delivery === delivery) break;
+      next.delivery = delivery;
+      items.push(this.queue.shift() as WebhookItem);
     }
+    return items;
   }
 
-  private envelope(batch: StatusEvent[]) {
-    const byNumber = new Map<string, StatusEvent[]>();
-    for (const e of batch)
-      byNumber.set(e.phoneNumberId, [...(byNumber.get(e.phoneNumberId) ?? []), e]);
-    return {
-      object: 'whatsapp_business_account',
-      entry: [...byNumber].map(([phoneNumberId, events]) => ({
-        id: 'sandbox-waba',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: {
-                display_phone_number: this.config.SANDBOX_DISPLAY_PHONE_NUMBER,
-                phone_number_id: phoneNumberId,
-              },
-              statuses: events.map(({ phoneNumberId: _omit, ...status }) => status),
-            },
-          },
-        ],
-      })),
+  private deliver(items: WebhookItem[], attempt: number): void {
+    this.inFlight++;
+    const body = Buffer.from(envelopeJson(items, this.options.displayPhoneNumber));
+    const started = performance.now();
+    let settled = false;
+    const settle = (status: number | undefined, error?: Error) => {
+      if (settled) return;
+      settled = true;
+      this.requests.delete(req);
+      this.inFlight--;
+      if (this.closed) return;
+      if (status !== undefined)
+        this.options.stats.webhookLatency.record(performance.now() - started);
+      if (status !== undefined && status >= 200 && status < 300) this.delivered(items);
+      else this.failed(items, attempt, error?.message ?? `HTTP ${status}`);
+      this.pump();
     };
+    const req = this.request(this.options.url, {
+      method: 'POST',
+      agent: this.agent,
+      timeout: POST_TIMEOUT_MS,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': body.length,
+        'x-hub-signature-256': signWebhookBody(body, this.options.appSecret),
+      },
+    });
+    this.requests.add(req);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => settle(res.statusCode));
+      res.on('error', (err) => settle(undefined, err));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${POST_TIMEOUT_MS} ms`)));
+    req.on('error', (err) => settle(undefined, err));
+    req.end(body);
+  }
+
+  private delivered(items: WebhookItem[]): void {
+    this.options.stats.webhooks.deliveries++;
+    this.options.stats.webhooks.events += items.length;
+    this.waiting -= items.length;
+  }
+
+  private failed(items: WebhookItem[], attempt: number, reason: string): void {
+    const { stats } = this.options;
+    stats.webhooks.failedAttempts++;
+    if (attempt >= MAX_ATTEMPTS) {
+      stats.webhooks.dropped += items.length;
+      this.waiting -= items.length;
+      this.options.warn(
+        `dropped a webhook delivery of ${items.length} events after ${attempt} attempts: ${reason}`,
+      );
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        this.retries.push({ items, attempt: attempt + 1 });
+        this.pump();
+      },
+      FIRST_RETRY_MS * 2 ** (attempt - 1),
+    );
+    this.retryTimers.add(timer);
   }
 }

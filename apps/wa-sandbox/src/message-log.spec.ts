@@ -1,0 +1,86 @@
+import { MessageLog } from './message-log.js';
+import { newWamid } from './wamid.js';
+
+const add = (log: MessageLog, to: string, phoneNumberId = '1', extra = {}) => {
+  const { wamid, bytes } = newWamid();
+  log.add(
+    {
+      phoneNumberId,
+      to,
+      type: 'template',
+      templateName: 'hello',
+      acceptedAtMs: 1_700_000_000_123,
+      ...extra,
+    },
+    bytes,
+  );
+  return wamid;
+};
+const listed = (log: MessageLog, filter = {}) => {
+  const snapshot = log.select(filter);
+  return Array.from(
+    { length: snapshot.count },
+    (_, n) => JSON.parse(snapshot.json(n)) as Record<string, unknown>,
+  );
+};
+
+describe('MessageLog', () => {
+  it('gives back each message as it was accepted, as valid JSON', () => {
+    const log = new MessageLog();
+    const a = add(log, '447400000001', '1', { callbackData: 'quote " and \\ and\nnewline' });
+    const b = add(log, '447400000002', '2', { type: 'text', templateName: undefined });
+    expect(listed(log)).toEqual([
+      {
+        wamid: a,
+        phoneNumberId: '1',
+        to: '447400000001',
+        type: 'template',
+        templateName: 'hello',
+        callbackData: 'quote " and \\ and\nnewline',
+        acceptedAt: '2023-11-14T22:13:20.123Z',
+        acceptedAtMs: 1_700_000_000_123,
+      },
+      {
+        wamid: b,
+        phoneNumberId: '2',
+        to: '447400000002',
+        type: 'text',
+        acceptedAt: '2023-11-14T22:13:20.123Z',
+        acceptedAtMs: 1_700_000_000_123,
+      },
+    ]);
+  });
+
+  it('filters by recipient and phone-number id', () => {
+    const log = new MessageLog();
+    const a = add(log, '447400000001', '1');
+    add(log, '447400000002', '1');
+    const c = add(log, '447400000001', '2');
+    expect(listed(log, { to: '447400000001' }).map((m) => m.wamid)).toEqual([a, c]);
+    expect(listed(log, { to: '447400000001', phoneNumberId: '1' }).map((m) => m.wamid)).toEqual([
+      a,
+    ]);
+    expect(listed(log, { phoneNumberId: '3' })).toEqual([]);
+  });
+
+  it('keeps a recipient with a leading zero exactly as given', () => {
+    const log = new MessageLog();
+    const a = add(log, '0447400000001');
+    const b = add(log, '447400000001');
+    expect(listed(log).map((m) => m.to)).toEqual(['0447400000001', '447400000001']);
+    expect(listed(log, { to: '0447400000001' }).map((m) => m.wamid)).toEqual([a]);
+    expect(listed(log, { to: '447400000001' }).map((m) => m.wamid)).toEqual([b]);
+    expect(listed(log, { to: '+447400000001' })).toEqual([]);
+  });
+
+  it('keeps a listing taken before a clear, and starts empty after it', () => {
+    const log = new MessageLog();
+    for (let i = 0; i < 3000; i++) add(log, `4474${String(i).padStart(8, '0')}`);
+    const snapshot = log.select();
+    log.clear();
+    add(log, '447400000009');
+    expect(snapshot.count).toBe(3000);
+    expect((JSON.parse(snapshot.json(2999)) as { to: string }).to).toBe('447400002999');
+    expect(log.length).toBe(1);
+  });
+});

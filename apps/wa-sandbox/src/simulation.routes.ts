@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { Router } from './router.js';
+import type { SandboxContext } from './sandbox-context.js';
+import { guarded, readJson, sendInvalid } from './route-helpers.js';
+import { sendJson } from './http-io.js';
+import { randomWamid } from './wamid.js';
+import { inboundItem, preferenceItem, unixSeconds, type WebhookItem } from './webhook-envelope.js';
+
+const digits = z.string().regex(/^\d{6,15}$/, 'must be digits, without +');
+const numericId = z.string().regex(/^\d+$/, 'must be the numeric phone-number id');
+
+const inboundSchema = z
+  .strictObject({
+    from: digits,
+    phoneNumberId: numericId,
+    text: z.string().min(1).max(4096).optional(),
+    button: z.strictObject({ payload: z.string().min(1), text: z.string().optional() }).optional(),
+  })
+  .refine((b) => (b.text === undefined) !== (b.button === undefined), {
+    message: 'give either text or button',
+    path: ['text'],
+  });
+
+const preferenceSchema = z.strictObject({
+  from: digits,
+  phoneNumberId: numericId,
+  value: z.enum(['stop', 'resume']),
+});
+
+/**
+ * What users do on their phones, played on demand: an inbound message (text or quick-reply
+ * tap) or a marketing stop/resume, each posted at once as a signed webhook.
+ */
+export function simulationRoutes(router: Router, ctx: SandboxContext): void {
+  const accept = <S extends z.ZodType>(
+    schema: S,
+    toItem: (body: z.infer<S>) => { item: WebhookItem; answer: object },
+  ) =>
+    guarded(ctx, async (req, res) => {
+      const body = await readJson(req, res);
+      if (body === undefined) return;
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) return sendInvalid(res, parsed.error);
+      if (!ctx.webhooks) {
+        return sendJson(res, 409, {
+          error: { message: 'SANDBOX_WEBHOOK_URL is not set: there is nowhere to post to' },
+        });
+      }
+      const { item, answer } = toItem(parsed.data);
+      ctx.webhooks.post(item);
+      sendJson(res, 202, answer);
+    });
+
+  router
+    .on(
+      'POST',
+      '/sandbox/inbound',
+      accept(inboundSchema, ({ from, phoneNumberId, text, button }) => {
+        const wamid = randomWamid();
+        const timestamp = unixSeconds(Date.now());
+        const message = button
+          ? {
+              from,
+              id: wamid,
+              timestamp,
+              type: 'button' as const,
+              button: { payload: button.payload, text: button.text ?? button.payload },
+            }
+          : { from, id: wamid, timestamp, type: 'text' as const, text: { body: text as string } };
+        return { item: inboundItem(phoneNumberId, message), answer: { wamid } };
+      }),
+    )
+    .on(
+      'POST',
+      '/sandbox/user-preferences',
+      accept(preferenceSchema, ({ from, phoneNumberId, value }) => ({
+        item: preferenceItem(phoneNumberId, from, value, unixSeconds(Date.now())),
+        answer: { accepted: true },
+      })),
+    );
+}
