@@ -1,10 +1,14 @@
 /**
- * Releases items after a delay, on a 10 ms grid. Thousands of status webhooks a second would
+ * Releases items after a delay, on a 25 ms grid. Thousands of status webhooks a second would
  * mean thousands of timers; here an item is pushed into the bucket of its tick in O(1), one
  * interval runs only while anything waits, and items due together come out together, which is
  * what lets the dispatcher post them as one delivery. Items may come out up to a tick late.
+ *
+ * The tick trades timing for CPU: at 1,000 sends/s a 10 ms tick meant 2.5 times as many
+ * wake-ups and webhook POSTs (for the sandbox and for the engine receiving them) as 25 ms,
+ * while Meta's own status timing is far coarser than either.
  */
-export const TICK_MS = 10;
+export const TICK_MS = 25;
 
 export class DueQueue<T> {
   private readonly buckets = new Map<number, T[]>();
