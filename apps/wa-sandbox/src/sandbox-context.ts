@@ -18,5 +18,4 @@ export interface SandboxContext {
   held: HeldRequests;
   /** Absent when no webhook URL is configured. */
   webhooks: WebhookDispatcher | undefined;
-  displayPhoneNumber: string;
 }

@@ -61,7 +61,6 @@ export function createSandbox(config: SandboxConfig, options: SandboxOptions = {
           warn,
         })
       : undefined,
-    displayPhoneNumber: config.SANDBOX_DISPLAY_PHONE_NUMBER,
   };
 
   const router = new Router().on(
