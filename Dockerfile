@@ -8,8 +8,8 @@ COPY apps apps
 COPY libs libs
 COPY workflows workflows
 COPY bench bench
+# The build also writes the workflow bundle the workers load (dist/workflow-bundle.js).
 RUN npm run build \
- && node dist/apps/worker/src/bundle-workflows.js dist/workflow-bundle.js \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim

@@ -128,12 +128,17 @@ interface RunSettings {
 async function run(engine: Engine, s: RunSettings) {
   const token = await engine.login();
   const api = async <T>(method: string, url: string, body?: unknown, type = 'application/json') => {
-    const res = await fetch(`${engine.apiUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': type },
-      body: body instanceof Readable ? Readable.toWeb(body) : JSON.stringify(body),
-      ...(body instanceof Readable ? { duplex: 'half' } : {}),
-    });
+    const call = () =>
+      fetch(`${engine.apiUrl}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body: body instanceof Readable ? Readable.toWeb(body) : JSON.stringify(body),
+        ...(body instanceof Readable ? { duplex: 'half' } : {}),
+      });
+    // A read may meet a connection the server is just closing: it is safe to ask again.
+    const res = await call().catch((err: unknown) =>
+      method === 'GET' ? call() : Promise.reject(err as Error),
+    );
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${text}`);
     return JSON.parse(text) as T;
@@ -224,13 +229,16 @@ async function run(engine: Engine, s: RunSettings) {
   const stats = await engine.sandbox<{ webhooks: { p99Ms: number | null } }>('/sandbox/stats');
   const times = log_.messages.map((m) => m.acceptedAtMs);
   const distinct = new Set(log_.messages.map((m) => m.to)).size;
-  const span = times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
+  const [first, last] = extent(times);
+  const span = times.length > 1 ? (last - first) / 1000 : 0;
 
   // Every limit key, with the sends it saw.
   const byCountry = new Map<string, number[]>();
   for (const m of log_.messages) {
     const cc = normalisePhone(`+${m.to}`)?.country ?? 'ZZ';
-    byCountry.set(cc, [...(byCountry.get(cc) ?? []), m.acceptedAtMs]);
+    const list = byCountry.get(cc) ?? [];
+    list.push(m.acceptedAtMs);
+    byCountry.set(cc, list);
   }
   const keys: Record<string, { limit: number; maxWindow: number; sent: number }> = {
     [`sender:${engine.sender}`]: {
@@ -250,6 +258,10 @@ async function run(engine: Engine, s: RunSettings) {
   );
   const msgsPerSec = span ? log_.count / span : null;
 
+  const limits = await api<{ senders: { id: string; throttleEvents: number }[] }>(
+    'GET',
+    '/v1/rate-limits',
+  );
   const history = await historyOf(s.temporalAddress, ids);
   const shares = await sharesWhileSharing(engine.databaseUrl, ids, log_.messages);
   const cpuSeconds = Object.fromEntries(
@@ -275,6 +287,7 @@ async function run(engine: Engine, s: RunSettings) {
     keys,
     rejected130429: log_.rejected['130429'] ?? 0,
     rejected: log_.rejected,
+    throttleEvents: limits.senders.find((x) => x.id === engine.sender)?.throttleEvents ?? 0,
     minShareWhileSharing: shares,
     fairShare: round(1 / s.campaignCount, 3),
     maxHistoryEvents: history.max,
@@ -287,6 +300,17 @@ async function run(engine: Engine, s: RunSettings) {
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Smallest and largest of a list too long to spread into Math.min. */
+function extent(values: number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
 
 /** CPU seconds per process: the engine's own, and PostgreSQL's and Temporal's process trees. */
 async function cpuSnapshot(engine: Engine): Promise<Record<string, number>> {
@@ -342,8 +366,8 @@ async function sharesWhileSharing(
     const per = new Map<string, number[]>(ids.map((id) => [id, []]));
     for (const m of messages)
       per.get(campaignOf.get(m.callbackData ?? '') ?? '')?.push(m.acceptedAtMs);
-    const from = Math.max(...[...per.values()].map((t) => Math.min(...t)));
-    const to = Math.min(...[...per.values()].map((t) => Math.max(...t)));
+    const from = Math.max(...[...per.values()].map((t) => extent(t)[0]));
+    const to = Math.min(...[...per.values()].map((t) => extent(t)[1]));
     if (!(to > from)) return 0;
     const inside = [...per.values()].map((t) => t.filter((x) => x >= from && x <= to).length);
     const sum = inside.reduce((a, b) => a + b, 0);

@@ -5,8 +5,11 @@ import path from 'node:path';
 import { freePort, SERVICE_SCRIPTS } from '#libs/dev-stack';
 import { testInfrastructure } from './setup/test-settings.js';
 
-const answers = (url: string) =>
-  fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+const answers = (url: string, token?: string) =>
+  fetch(url, {
+    signal: AbortSignal.timeout(2_000),
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  }).then(
     (r) => r.status,
     () => 'refused' as const,
   );
@@ -60,7 +63,10 @@ describe('npm start', () => {
     expect(apiUrl).toBe(`http://127.0.0.1:${port}`);
     expect(await answers(`${apiUrl}/health`)).toBe(200);
     expect(await answers(docsUrl as string)).toBe(200);
-    expect(await answers(sandboxUrl as string)).toBe(200);
+    // The sandbox's log needs its token, and the printed command carries it.
+    expect(await answers(sandboxUrl as string)).toBe(401);
+    const sandboxToken = /-H 'authorization: Bearer ([^']+)'/.exec(output)?.[1];
+    expect(await answers(sandboxUrl as string, sandboxToken)).toBe(200);
 
     // The printed token command works as printed.
     const credentials = /-d '(\{"email".*\})'/.exec(output)?.[1] as string;

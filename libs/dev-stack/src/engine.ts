@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { freePort } from './embedded-database.js';
-import { SERVICE_SCRIPTS } from './layout.js';
-import { startService, waitForHttp, type ServiceProcess } from './processes.js';
+import { SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
+import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
 
 export interface EngineOptions {
   databaseUrl: string;
@@ -83,6 +83,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_WEBHOOK_URL: `${apiUrl}/webhooks/whatsapp`,
+    WORKFLOW_BUNDLE_PATH: WORKFLOW_BUNDLE,
   };
 
   const logs: string[] = [];
@@ -98,6 +99,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       SERVICE_SCRIPTS[name],
       { ...env, ...extra },
       output,
+      name === 'worker' ? WORKER_NODE_FLAGS : [],
     );
     services.push(service);
     if (name === 'worker') workers.push(service);

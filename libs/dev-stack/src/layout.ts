@@ -17,3 +17,6 @@ export const SERVICE_SCRIPTS = {
   migrate: path.join(projectRoot, 'dist/libs/persistence/src/migrate.main.js'),
   start: path.join(projectRoot, 'dist/libs/dev-stack/src/start.main.js'),
 } as const;
+
+/** The workflow bundle `npm run build` prebuilds, so workers start without bundling. */
+export const WORKFLOW_BUNDLE = path.join(projectRoot, 'dist/workflow-bundle.js');

@@ -3,8 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfigOrExit } from '#libs/config';
 import { startInfrastructure } from './infrastructure.js';
-import { projectRoot, SERVICE_SCRIPTS } from './layout.js';
-import { startService, waitForHttp, type ServiceProcess } from './processes.js';
+import { projectRoot, SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
+import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
 import { SECRET_KEYS, startConfigSchema } from './start.config.js';
 
 /**
@@ -85,11 +85,18 @@ try {
     TEMPORAL_ADDRESS: infra.temporalAddress,
     ADMIN_EMAIL: config.ADMIN_EMAIL,
     PORT: String(config.PORT),
+    WORKFLOW_BUNDLE_PATH: process.env.WORKFLOW_BUNDLE_PATH ?? WORKFLOW_BUNDLE,
   };
 
   const services: ServiceProcess[] = [];
   const launch = (name: string, script: string) => {
-    const service = startService(name, script, env);
+    const service = startService(
+      name,
+      script,
+      env,
+      undefined,
+      name === 'worker' ? WORKER_NODE_FLAGS : [],
+    );
     services.push(service);
     stops.push(() => service.stop());
     void service.exited.then((code) => {
@@ -122,6 +129,13 @@ try {
       config.WHATSAPP_API_BASE_URL
         ? `  WhatsApp       ${config.WHATSAPP_API_BASE_URL}`
         : `  WA sandbox     ${env.WHATSAPP_API_BASE_URL}/sandbox/messages`,
+      ...(config.WHATSAPP_API_BASE_URL
+        ? []
+        : [
+            '',
+            'What the sandbox received (its routes take the WhatsApp token):',
+            `  curl -s ${env.WHATSAPP_API_BASE_URL}/sandbox/messages -H 'authorization: Bearer ${secrets.WHATSAPP_TOKEN}'`,
+          ]),
       '',
       'Get an access token:',
       `  curl -s -X POST ${apiUrl}/v1/auth/token -H 'content-type: application/json' \\`,

@@ -25,7 +25,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /**
  * Rank used to keep status changes monotonic: a row only ever moves to a higher rank, so late,
  * duplicated or reordered webhooks cannot move it backwards. The one definition of the order:
- * the database applies changes planned from it.
+ * the database's guards are given this table.
  */
 export const STATUS_RANK: Record<RecipientStatus, number> = {
   pending: 0,

@@ -1,81 +1,46 @@
-import { STATUS_RANK, type DeliveryStatus, type RecipientStatus } from './recipient-status.js';
+import {
+  STATUS_RANK,
+  type DeliveryStatus,
+  type FailureClass,
+  type RecipientStatus,
+} from './recipient-status.js';
 
 export interface StatusEventInput {
+  /** The recipient row, from the callback data the engine sent; null for foreign messages. */
   recipientId: number | null;
   wamid: string;
   status: DeliveryStatus;
   at: Date;
   errorCode?: number;
   errorMessage?: string;
+  /** For failed statuses: whether "retry failed" may send it again. */
+  errorClass?: FailureClass;
 }
 
-export interface CurrentRow {
+/** A row a status moved on, as the database reports it. */
+export interface AppliedStatus {
   id: number;
   campaignId: string;
   status: RecipientStatus;
-  wamid: string | null;
-}
-
-export interface StatusChange {
-  id: number;
-  campaignId: string;
-  from: RecipientStatus;
-  to: DeliveryStatus;
-  at: Date;
   wamid: string;
-  errorCode?: number;
-  errorMessage?: string;
+  errorCode: number | null;
+  errorMessage: string | null;
 }
 
 /**
- * Decides which rows move, given their locked current state and a batch of webhook events.
- * Events may be duplicated, reordered or skip steps; each row moves at most once, to the
- * highest-ranked status seen, and never backwards.
+ * Keeps one event per recipient: the highest-ranked. A delivery may carry duplicates and
+ * reordered or skipped steps; the database then moves each row at most once, and only forwards.
+ * Sorted by recipient id, the order in which every writer locks rows.
  */
-export function planStatusChanges(rows: CurrentRow[], events: StatusEventInput[]): StatusChange[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const byWamid = new Map(rows.filter((r) => r.wamid).map((r) => [r.wamid as string, r]));
-  const best = new Map<number, StatusEventInput>();
+export function bestEventPerRecipient(
+  events: (StatusEventInput & { recipientId: number })[],
+): (StatusEventInput & { recipientId: number })[] {
+  const best = new Map<number, StatusEventInput & { recipientId: number }>();
   for (const event of events) {
-    const row =
-      (event.recipientId !== null ? byId.get(event.recipientId) : undefined) ??
-      byWamid.get(event.wamid);
-    if (!row) continue;
-    const current = best.get(row.id);
+    const current = best.get(event.recipientId);
     if (!current || STATUS_RANK[event.status] > STATUS_RANK[current.status]) {
-      best.set(row.id, event);
+      best.set(event.recipientId, event);
     }
   }
-  const changes: StatusChange[] = [];
-  for (const [id, event] of best) {
-    const row = byId.get(id) as CurrentRow;
-    if (STATUS_RANK[event.status] <= STATUS_RANK[row.status]) continue;
-    changes.push({
-      id,
-      campaignId: row.campaignId,
-      from: row.status,
-      to: event.status,
-      at: event.at,
-      wamid: event.wamid,
-      errorCode: event.errorCode,
-      errorMessage: event.errorMessage,
-    });
-  }
-  return changes;
-}
-
-/** Per-campaign transition counts, the payload of one batched status signal. */
-export type TransitionCounts = Record<string, number>;
-
-export const transitionKey = (from: RecipientStatus, to: RecipientStatus) => `${from}>${to}`;
-
-export function groupTransitions(changes: StatusChange[]): Map<string, TransitionCounts> {
-  const out = new Map<string, TransitionCounts>();
-  for (const c of changes) {
-    const counts = out.get(c.campaignId) ?? {};
-    const key = transitionKey(c.from, c.to);
-    counts[key] = (counts[key] ?? 0) + 1;
-    out.set(c.campaignId, counts);
-  }
-  return out;
+  return [...best.values()].sort((a, b) => a.recipientId - b.recipientId);
 }

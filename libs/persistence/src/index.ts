@@ -13,6 +13,7 @@ export {
   effectiveRate,
   RateLimitRepository,
   THROTTLE,
+  throttleCut,
   type RateLimitView,
 } from './repositories/rate-limit.repository.js';
 export { RecipientRepository } from './repositories/recipient.repository.js';

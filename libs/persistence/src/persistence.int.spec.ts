@@ -175,6 +175,20 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       if (result.kind === 'wait') expect(result.until - result.dbNow).toBeGreaterThan(25_000);
     });
 
+    it('slows a sender the provider throttled, for a while, in proportion', async () => {
+      const { id, sender: from } = await newCampaign(phones(3));
+      await limits.ensure(senderKey(from), 100);
+      await limits.throttle(senderKey(from), 20, 100);
+      const [view] = (await limits.list()).filter((l) => l.key === senderKey(from));
+      expect(view.effectiveRatePerSecond).toBeCloseTo(60);
+      expect(view.throttleEvents).toBe(20);
+      expect(view.throttledUntil!.getTime()).toBeGreaterThan(Date.now() + 20_000);
+      await queue.takeLease(id, 'l');
+      const result = await queue.claim(id, 'l', from, settings);
+      if (result.kind !== 'claimed') throw new Error(result.kind);
+      expect(result.rows[1].slotAt - result.rows[0].slotAt).toBeCloseTo(1000 / 60, 2);
+    });
+
     it('stops on a halted sender and on a lost lease', async () => {
       const { id, sender: from } = await newCampaign(phones(2));
       await limits.ensure(senderKey(from), 10);
@@ -319,7 +333,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
     const read = { recipientId: Number(a.id), wamid: `wamid.${a.id}`, status: 'read' as const, at };
     const delivered = { ...read, status: 'delivered' as const };
     const first = await recipients.applyStatusEvents([delivered, read, read]);
-    expect(first.map((c) => [c.from, c.to])).toEqual([['sent', 'read']]);
+    expect(first.map((c) => [c.id, c.status])).toEqual([[Number(a.id), 'read']]);
     expect(await recipients.applyStatusEvents([read, delivered])).toEqual([]);
     const byWamid = await recipients.applyStatusEvents([
       {
@@ -332,7 +346,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       },
     ]);
     expect(byWamid).toEqual([
-      expect.objectContaining({ id: Number(b.id), from: 'sent', to: 'failed' }),
+      expect.objectContaining({ id: Number(b.id), status: 'failed', errorCode: 131026 }),
     ]);
     expect((await campaigns.snapshot(id)).counts).toMatchObject({ read: 1, failed: 1, sent: 0 });
   });

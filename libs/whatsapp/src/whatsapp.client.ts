@@ -67,27 +67,34 @@ export class WhatsAppClient {
   }
 
   private async send(from: string, body: SendMessageRequest): Promise<SendResult> {
+    // A timer per request, cleared as soon as the answer is read: AbortSignal.timeout() would
+    // keep every request's objects alive for the whole timeout at a thousand sends a second.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException('request timed out', 'TimeoutError')),
+      this.options.timeoutMs,
+    );
     let response: Response;
-    try {
-      response = await fetch(`${this.base}/${from}/messages`, {
-        method: 'POST',
-        headers: {
-          authorization: this.authorization,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (err) {
-      throw toTransportError(err);
-    }
-
     let payload: unknown;
     try {
-      payload = await response.json();
-    } catch (err) {
-      if (response.ok) throw toTransportError(err, 'unknown');
-      payload = undefined;
+      try {
+        response = await fetch(`${this.base}/${from}/messages`, {
+          method: 'POST',
+          headers: { authorization: this.authorization, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: abort.signal,
+        });
+      } catch (err) {
+        throw toTransportError(err);
+      }
+      try {
+        payload = await response.json();
+      } catch (err) {
+        if (response.ok) throw toTransportError(err, 'unknown');
+        payload = undefined;
+      }
+    } finally {
+      clearTimeout(timer);
     }
 
     if (!response.ok) throw toApiError(response, payload);

@@ -32,21 +32,25 @@ export class IngestWebhookUseCase {
         `skipped ${webhook.skipped.length} malformed webhook event(s); first at ${first.path}: ${first.reason}`,
       );
     }
-    const events: StatusEventInput[] = webhook.statuses.map((s) => ({
-      recipientId: recipientIdOf(s.callbackData),
-      wamid: s.wamid,
-      status: s.status,
-      at: s.timestamp,
-      errorCode: s.error?.code,
-      errorMessage: s.error
-        ? [s.error.title, s.error.details].filter(Boolean).join(': ') || `error ${s.error.code}`
-        : undefined,
-    }));
+    const events: StatusEventInput[] = webhook.statuses.map((s) => {
+      const cls = s.error ? classifyError(s.error.code, 400).kind : undefined;
+      return {
+        recipientId: recipientIdOf(s.callbackData),
+        wamid: s.wamid,
+        status: s.status,
+        at: s.timestamp,
+        errorCode: s.error?.code,
+        errorMessage: s.error
+          ? [s.error.title, s.error.details].filter(Boolean).join(': ') || `error ${s.error.code}`
+          : undefined,
+        errorClass: cls === 'transient' || cls === 'throttled' ? 'transient' : 'permanent',
+      };
+    });
     const changes = await this.recipients.applyStatusEvents(events);
 
     const stops = new Map<string, NonNullable<CountsChanged['stop']>>();
     for (const change of changes) {
-      if (change.to !== 'failed' || change.errorCode === undefined) continue;
+      if (change.status !== 'failed' || change.errorCode === null) continue;
       const cls = classifyError(change.errorCode, 400);
       if (cls.kind !== 'campaign' && cls.kind !== 'sender') continue;
       const action = cls.kind === 'sender' ? 'halt' : (cls.campaignAction ?? 'fail');

@@ -84,6 +84,7 @@ export class SendSession {
   private pumpTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private throttledSinceReport = 0;
+  private answeredSinceReport = 0;
   private haltSender = false;
   private parameterRun = 0;
   private successes = 0;
@@ -251,6 +252,7 @@ export class SendSession {
   private apply(row: ClaimedRecipient, verdict: Verdict): void {
     const { outcome } = verdict;
     this.outcomes.push(outcome);
+    this.answeredSinceReport += 1;
     if (outcome.kind === 'sent') {
       this.stats.sent += 1;
       this.successes += 1;
@@ -300,13 +302,15 @@ export class SendSession {
   }
 
   private async reportThrottling(): Promise<void> {
-    if (this.throttledSinceReport === 0) return;
     const n = this.throttledSinceReport;
+    const attempted = this.answeredSinceReport;
+    this.answeredSinceReport = 0;
+    if (n === 0) return;
     this.throttledSinceReport = 0;
-    await this.deps.rateLimits.throttle(this.deps.senderKey, n);
+    await this.deps.rateLimits.throttle(this.deps.senderKey, n, attempted);
     this.deps.log(
       'warn',
-      `provider throttled sender ${this.deps.sender} (${n} × 130429 in the last second); its rate is lowered for a while`,
+      `provider throttled sender ${this.deps.sender}: ${n} of ${attempted} sends answered 130429 in the last second; its rate is lowered for a while`,
     );
   }
 

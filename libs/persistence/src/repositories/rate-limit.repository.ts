@@ -26,8 +26,18 @@ export interface RateLimitView {
   haltedAt: Date | null;
 }
 
-/** How throttling lowers a sender's rate: by 10% per episode, never below half, for 30 s. */
-export const THROTTLE = { factor: 0.9, floor: 0.5, holdMs: 30_000 } as const;
+/**
+ * How throttling lowers a sender's rate: by twice the share of sends the provider refused in
+ * the last report (at least 2%, at most half), never below half the configured rate, for 30 s.
+ * A stray refusal costs little; a limit set well above the provider's is corrected at once.
+ */
+export const THROTTLE = { minCut: 0.02, maxCut: 0.5, floor: 0.5, holdMs: 30_000 } as const;
+
+/** The factor one report of `refused` out of `attempted` sends multiplies the rate by. */
+export function throttleCut(refused: number, attempted: number): number {
+  const share = attempted > 0 ? refused / attempted : 1;
+  return 1 - Math.min(THROTTLE.maxCut, Math.max(THROTTLE.minCut, 2 * share));
+}
 
 /**
  * The limiter's configuration: rates per sender, country and campaign, changed at run time.
@@ -82,22 +92,22 @@ export class RateLimitRepository {
   }
 
   /**
-   * The provider answered 130429: the configured rate was too high for it. Lowers the key's
-   * rate for a while and pushes its next slot out by one interval, so the sends in flight do
-   * not meet a full window again.
+   * The provider answered 130429 to `refused` of the last `attempted` sends: the configured
+   * rate is above what it allows. Lowers the key's rate for a while and pushes its next slot
+   * out by one interval, so the sends in flight do not meet a full window again.
    */
-  async throttle(key: string, events: number): Promise<void> {
+  async throttle(key: string, refused: number, attempted: number): Promise<void> {
     await this.em.fork().execute(
       `update rate_limits set
-         throttle_factor = greatest(?, case
-           when throttled_until > extract(epoch from clock_timestamp()) * 1000 then throttle_factor * ?
-           else ? end),
+         throttle_factor = greatest(?, ? * case
+           when throttled_until > extract(epoch from clock_timestamp()) * 1000 then throttle_factor
+           else 1 end),
          throttled_until = extract(epoch from clock_timestamp()) * 1000 + ?,
          throttle_events = throttle_events + ?,
          next_at = greatest(next_at, extract(epoch from clock_timestamp()) * 1000 + 1000.0 / rate_per_second),
          updated_at = now()
        where key = ?`,
-      [THROTTLE.floor, THROTTLE.factor, THROTTLE.factor, THROTTLE.holdMs, events, key],
+      [THROTTLE.floor, throttleCut(refused, attempted), THROTTLE.holdMs, refused, key],
     );
   }
 

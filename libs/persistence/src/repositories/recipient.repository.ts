@@ -1,71 +1,98 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  planStatusChanges,
-  type CurrentRow,
-  type RecipientStatus,
-  type StatusChange,
+  bestEventPerRecipient,
+  STATUS_RANK,
+  type AppliedStatus,
   type StatusEventInput,
 } from '#libs/domain';
+import { retryOnDeadlock } from './retry-on-deadlock.js';
 
 /** Recipient rows as the webhook intake sees them. */
 export class RecipientRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Applies a batch of webhook statuses idempotently and monotonically. Rows are locked in id
-   * order, so concurrent deliveries serialise per row and every transition is reported once.
+   * Applies a batch of webhook statuses idempotently and monotonically in one statement: each
+   * row moves at most once, to the highest status of the batch, and only to a higher rank than
+   * it has (the row's current status is read under its lock). Returns the rows that moved.
    */
-  async applyStatusEvents(events: StatusEventInput[]): Promise<StatusChange[]> {
-    if (events.length === 0) return [];
-    const ids = events.flatMap((e) => (e.recipientId !== null ? [e.recipientId] : []));
-    const wamids = events.map((e) => e.wamid);
-    return this.em.fork().transactional(async (em) => {
-      const locked = await em.execute<
-        { id: string; campaign_id: string; status: RecipientStatus; wamid: string | null }[]
+  async applyStatusEvents(events: StatusEventInput[]): Promise<AppliedStatus[]> {
+    const withIds = await this.resolveIds(events);
+    const best = bestEventPerRecipient(withIds);
+    if (best.length === 0) return [];
+    const rows = await retryOnDeadlock(() =>
+      this.em.fork().execute<
+        {
+          id: string;
+          campaign_id: string;
+          status: AppliedStatus['status'];
+          wamid: string;
+          error_code: number | null;
+          error_message: string | null;
+        }[]
       >(
-        `select id, campaign_id, status, wamid from recipients
-         where id in (select jsonb_array_elements_text(?::jsonb)::bigint)
-            or wamid in (select jsonb_array_elements_text(?::jsonb))
-         order by id for update`,
-        // JSON, because the driver expands plain arrays into placeholder lists.
-        [JSON.stringify(ids), JSON.stringify(wamids)],
-      );
-      const rows: CurrentRow[] = locked.map((r) => ({
-        id: Number(r.id),
-        campaignId: r.campaign_id,
-        status: r.status,
-        wamid: r.wamid,
-      }));
-      const changes = planStatusChanges(rows, events);
-      if (changes.length === 0) return changes;
-      await em.execute(
-        `update recipients r set
-           status = c.status,
-           wamid = coalesce(r.wamid, c.wamid),
-           sent_at = coalesce(r.sent_at, c.at),
-           delivered_at = case when c.status in ('delivered', 'read') then coalesce(r.delivered_at, c.at) else r.delivered_at end,
-           read_at = case when c.status = 'read' then coalesce(r.read_at, c.at) else r.read_at end,
-           failed_at = case when c.status = 'failed' then c.at else r.failed_at end,
-           error_code = case when c.status = 'failed' then c.error_code else r.error_code end,
-           error_message = case when c.status = 'failed' then c.error_message else r.error_message end,
+        `with b as (
+           select * from jsonb_to_recordset(?::jsonb) as b(id bigint, status text, at timestamptz,
+             wamid text, error_code int, error_message text, error_class text))
+         update recipients r set
+           status = b.status,
+           wamid = coalesce(r.wamid, b.wamid),
+           sent_at = coalesce(r.sent_at, b.at),
+           delivered_at = case when b.status in ('delivered', 'read') then coalesce(r.delivered_at, b.at) else r.delivered_at end,
+           read_at = case when b.status = 'read' then coalesce(r.read_at, b.at) else r.read_at end,
+           failed_at = case when b.status = 'failed' then b.at else r.failed_at end,
+           error_code = case when b.status = 'failed' then b.error_code else r.error_code end,
+           error_message = case when b.status = 'failed' then b.error_message else r.error_message end,
+           error_class = case when b.status = 'failed' then b.error_class else r.error_class end,
            updated_at = now()
-         from jsonb_to_recordset(?::jsonb)
-           as c(id bigint, status text, at timestamptz, wamid text, error_code int, error_message text)
-         where r.id = c.id`,
+         from b
+         where r.id = b.id and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
+         returning r.id, r.campaign_id, r.status, r.wamid, r.error_code, r.error_message`,
         [
           JSON.stringify(
-            changes.map((c) => ({
-              id: c.id,
-              status: c.to,
-              at: c.at.toISOString(),
-              wamid: c.wamid,
-              error_code: c.errorCode ?? null,
-              error_message: c.errorMessage ?? null,
+            best.map((e) => ({
+              id: e.recipientId,
+              status: e.status,
+              at: e.at.toISOString(),
+              wamid: e.wamid,
+              error_code: e.errorCode ?? null,
+              error_message: e.errorMessage ?? null,
+              error_class: e.status === 'failed' ? (e.errorClass ?? 'permanent') : null,
             })),
           ),
+          JSON.stringify(STATUS_RANK),
+          JSON.stringify(STATUS_RANK),
         ],
-      );
-      return changes;
+      ),
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      campaignId: r.campaign_id,
+      status: r.status,
+      wamid: r.wamid,
+      errorCode: r.error_code,
+      errorMessage: r.error_message,
+    }));
+  }
+
+  /** Events without callback data (messages sent outside the engine) are matched by wamid. */
+  private async resolveIds(
+    events: StatusEventInput[],
+  ): Promise<(StatusEventInput & { recipientId: number })[]> {
+    const unresolved = events.filter((e) => e.recipientId === null);
+    const byWamid = new Map<string, number>();
+    if (unresolved.length) {
+      const rows = await this.em
+        .fork()
+        .execute<{ id: string; wamid: string }[]>(
+          `select id, wamid from recipients where wamid in (select jsonb_array_elements_text(?::jsonb))`,
+          [JSON.stringify(unresolved.map((e) => e.wamid))],
+        );
+      for (const r of rows) byWamid.set(r.wamid, Number(r.id));
+    }
+    return events.flatMap((e) => {
+      const id = e.recipientId ?? byWamid.get(e.wamid);
+      return id === undefined ? [] : [{ ...e, recipientId: id }];
     });
   }
 }

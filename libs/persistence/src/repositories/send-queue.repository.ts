@@ -8,6 +8,7 @@ import {
   type SlotGroup,
 } from '#libs/domain';
 import { effectiveRate, type RateLimitRow } from './rate-limit.repository.js';
+import { retryOnDeadlock } from './retry-on-deadlock.js';
 
 export const senderKey = (phoneNumberId: string) => `sender:${phoneNumberId}`;
 export const countryKey = (country: string) => `country:${country}`;
@@ -332,52 +333,54 @@ export class SendQueueRepository {
   }
 
   /**
-   * Records a batch of outcomes in one statement. Rows are locked in id order, as the webhook
-   * intake locks them, so the two never deadlock. A row a status webhook already moved on keeps
-   * its status and gains its message id.
+   * Records a batch of outcomes in one statement, in id order (the order every writer locks
+   * rows in). A row a status webhook already moved on keeps its status and gains its message id;
+   * other outcomes apply only to rows still `sending`.
    */
   async record(outcomes: SendOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    await this.em.fork().execute(
-      `with v as (
-         select * from jsonb_to_recordset(?::jsonb) as v(id bigint, kind text, wamid text,
-           code int, message text, delay_ms int, refund boolean, cls text)),
-       l as (select r.id, r.status from recipients r join v on v.id = r.id order by r.id for update of r)
-       update recipients r set
-         status = case
-           when v.kind = 'sent' then case when l.status in ('sending', 'unknown') then 'sent' else l.status end
-           when v.kind in ('retry', 'release') then 'pending'
-           else v.kind end,
-         wamid = coalesce(r.wamid, v.wamid),
-         sent_at = case when v.kind = 'sent' then coalesce(r.sent_at, now()) else r.sent_at end,
-         attempts = case when coalesce(v.refund, false) or v.kind = 'release'
-           then greatest(r.attempts - 1, 0) else r.attempts end,
-         next_attempt_at = case when v.kind in ('retry', 'release')
-           then now() + coalesce(v.delay_ms, 0) * interval '1 millisecond' else r.next_attempt_at end,
-         error_code = case when v.kind in ('retry', 'failed') then v.code else r.error_code end,
-         error_message = case when v.kind in ('retry', 'failed', 'unknown') then v.message
-           else r.error_message end,
-         error_class = case when v.kind = 'failed' then v.cls else r.error_class end,
-         failed_at = case when v.kind = 'failed' then now() else r.failed_at end,
-         unknown_since = case when v.kind = 'unknown' then now() else r.unknown_since end,
-         updated_at = now()
-       from v join l on l.id = v.id
-       where r.id = v.id and (v.kind = 'sent' or l.status = 'sending')`,
-      [
-        JSON.stringify(
-          outcomes.map((o) => ({
-            id: o.id,
-            kind: o.kind,
-            wamid: o.kind === 'sent' ? o.wamid : null,
-            code: o.kind === 'retry' || o.kind === 'failed' ? o.code : null,
-            message: 'message' in o ? o.message.slice(0, 2000) : null,
-            delay_ms: o.kind === 'retry' ? Math.round(o.delayMs) : 0,
-            refund: o.kind === 'retry' ? o.refund : false,
-            cls: o.kind === 'failed' ? o.cls : null,
-          })),
-        ),
-      ],
-      'run',
+    const rows = [...outcomes].sort((a, b) => a.id - b.id);
+    await retryOnDeadlock(() =>
+      this.em.fork().execute(
+        `with v as (
+           select * from jsonb_to_recordset(?::jsonb) as v(id bigint, kind text, wamid text,
+             code int, message text, delay_ms int, refund boolean, cls text))
+         update recipients r set
+           status = case
+             when v.kind = 'sent' then case when r.status in ('sending', 'unknown') then 'sent' else r.status end
+             when v.kind in ('retry', 'release') then 'pending'
+             else v.kind end,
+           wamid = coalesce(r.wamid, v.wamid),
+           sent_at = case when v.kind = 'sent' then coalesce(r.sent_at, now()) else r.sent_at end,
+           attempts = case when coalesce(v.refund, false) or v.kind = 'release'
+             then greatest(r.attempts - 1, 0) else r.attempts end,
+           next_attempt_at = case when v.kind in ('retry', 'release')
+             then now() + coalesce(v.delay_ms, 0) * interval '1 millisecond' else r.next_attempt_at end,
+           error_code = case when v.kind in ('retry', 'failed') then v.code else r.error_code end,
+           error_message = case when v.kind in ('retry', 'failed', 'unknown') then v.message
+             else r.error_message end,
+           error_class = case when v.kind = 'failed' then v.cls else r.error_class end,
+           failed_at = case when v.kind = 'failed' then now() else r.failed_at end,
+           unknown_since = case when v.kind = 'unknown' then now() else r.unknown_since end,
+           updated_at = now()
+         from v
+         where r.id = v.id and (v.kind = 'sent' or r.status = 'sending')`,
+        [
+          JSON.stringify(
+            rows.map((o) => ({
+              id: o.id,
+              kind: o.kind,
+              wamid: o.kind === 'sent' ? o.wamid : null,
+              code: o.kind === 'retry' || o.kind === 'failed' ? o.code : null,
+              message: 'message' in o ? o.message.slice(0, 2000) : null,
+              delay_ms: o.kind === 'retry' ? Math.round(o.delayMs) : 0,
+              refund: o.kind === 'retry' ? o.refund : false,
+              cls: o.kind === 'failed' ? o.cls : null,
+            })),
+          ),
+        ],
+        'run',
+      ),
     );
   }
 }
