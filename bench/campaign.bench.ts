@@ -1,4 +1,4 @@
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,7 @@ import { maxInWindow } from './support/windows.js';
 
 const USAGE = `npm run bench -- campaign [--recipients N] [--campaigns K] [--workers W]
     [--sender-rate R] [--country-rate CC=R ...] [--sandbox-limit L] [--timeout S]
+    [--save-log FILE]   (the sandbox's record of accepted messages, for a closer look)
 
 Sends K concurrent campaigns (N recipients in all, split evenly) from one sender through every
 real part on this machine and prints one JSON line of figures, counted from the sandbox's record.
@@ -41,6 +42,7 @@ export async function campaignBench(argv: string[]): Promise<void> {
       'country-rate': { type: 'string', multiple: true, default: [] },
       'sandbox-limit': { type: 'string' },
       timeout: { type: 'string', default: '1800' },
+      'save-log': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -106,6 +108,7 @@ export async function campaignBench(argv: string[]): Promise<void> {
       countries,
       timeoutMs,
       temporalAddress: infra.temporalAddress,
+      saveLog: values['save-log'],
     });
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
@@ -123,6 +126,7 @@ interface RunSettings {
   countries: string[];
   timeoutMs: number;
   temporalAddress: string;
+  saveLog: string | undefined;
 }
 
 async function run(engine: Engine, s: RunSettings) {
@@ -226,6 +230,7 @@ async function run(engine: Engine, s: RunSettings) {
     rejected: Record<string, number>;
     messages: SandboxMessage[];
   }>('/sandbox/messages');
+  if (s.saveLog) await writeFile(s.saveLog, JSON.stringify(log_.messages));
   const stats = await engine.sandbox<{ webhooks: { p99Ms: number | null } }>('/sandbox/stats');
   const times = log_.messages.map((m) => m.acceptedAtMs);
   const distinct = new Set(log_.messages.map((m) => m.to)).size;

@@ -1,11 +1,19 @@
 /**
  * Send-slot planning for the global rate limiter.
  *
- * Every limit key (a sender number, a destination country, a campaign) keeps the time of its
- * next free slot (`nextAt`, in ms) and a spacing (`intervalMs`). A message that falls under
- * several keys gets ONE send time at which every one of its keys is free, and that time moves
- * every one of those keys on. Reserving keys independently and sending at the slower key's pace
- * would let the faster key's slots be used twice; one joint time per message cannot.
+ * Every limit key (a sender number, a destination country, a campaign) is a generic cell rate
+ * algorithm: it keeps its theoretical next send time (`nextAt`, in ms), a spacing (`intervalMs`)
+ * and a tolerance (`toleranceMs`): a send may go up to the tolerance before `nextAt`, and moves
+ * `nextAt` on by one interval from the later of the two. A message that falls under several keys
+ * gets ONE send time at which every one of its keys allows it, and that time moves every one of
+ * those keys on. Reserving keys independently and sending at the slower key's pace would let
+ * the faster key's slots be used twice; one joint time per message cannot.
+ *
+ * The tolerance lets a slow key (a country) take the sender's slot just before its own time
+ * instead of the one after, so it does not drift off its rate on the sender's grid. Any window
+ * of 1 s then holds at most floor((1000 + tolerance + lateness) / interval) + 1 sends, which
+ * stays within the limit while tolerance plus dispatch lateness stay within the jitter
+ * allowance the interval was widened by (see slotIntervalMs).
  *
  * Messages come in groups that share a key set (one group per rate-limited country, one for all
  * other countries). The planner always serves the group that can go earliest, so a slow country
@@ -15,8 +23,10 @@
 export interface LimitKey {
   /** Milliseconds between two sends on this key. */
   intervalMs: number;
-  /** Earliest time (ms) the next send on this key may go. */
+  /** Theoretical time (ms) of the next send on this key. */
   nextAt: number;
+  /** How much before `nextAt` a send may go (0 when absent). */
+  toleranceMs?: number;
 }
 
 export interface SlotGroup<G extends string = string> {
@@ -53,7 +63,10 @@ export function planSlots<G extends string>(input: SlotPlanInput<G>): SlotPlan<G
   const waiting = new Map(input.groups.map((g) => [g.id, g.waiting]));
   const slots: { group: G; at: number }[] = [];
   const earliest = (group: SlotGroup<G>) =>
-    group.keys.reduce((t, k) => Math.max(t, keys[k]?.nextAt ?? -Infinity), input.from);
+    group.keys.reduce((t, k) => {
+      const key = keys[k];
+      return key ? Math.max(t, key.nextAt - (key.toleranceMs ?? 0)) : t;
+    }, input.from);
   // On a tie the scarcest group goes first: a slot lost to a slow key costs more than one lost
   // to a fast key.
   const scarcity = new Map(
@@ -83,7 +96,7 @@ export function planSlots<G extends string>(input: SlotPlanInput<G>): SlotPlan<G
     waiting.set(best.id, (waiting.get(best.id) ?? 0) - 1);
     for (const k of best.keys) {
       const key = keys[k];
-      if (key) key.nextAt = bestAt + key.intervalMs;
+      if (key) key.nextAt = Math.max(key.nextAt, bestAt) + key.intervalMs;
     }
   }
   return { slots, keys, nextPossibleAt: null };
@@ -103,7 +116,7 @@ export function groupCapacity(
   for (const k of groupKeys) {
     const key = keys[k];
     if (!key) continue;
-    const start = Math.max(from, key.nextAt);
+    const start = Math.max(from, key.nextAt - (key.toleranceMs ?? 0));
     const n = start > until ? 0 : Math.floor((until - start) / key.intervalMs) + 1;
     capacity = Math.min(capacity, n);
   }

@@ -10,7 +10,6 @@ const settings: SendSettings = {
   maxBatch: 500,
   permitAheadMs: 60,
   jitterMs: 20,
-  lateToleranceMs: 20,
   refillAheadMs: 40,
   idleReturnMs: 1_000,
   maxInFlight: 64,
@@ -52,6 +51,7 @@ function fakeQueue(total: number, rate: number) {
         variables: null,
         attempts: 1,
         slotAt: slot.at,
+        maxLateMs: 20,
       }));
       return { kind: 'claimed', rows, dbNow: now, permit: now + settings.permitAheadMs };
     },
@@ -139,6 +139,7 @@ describe('SendSession', () => {
           variables: null,
           attempts: 1,
           slotAt,
+          maxLateMs: 20,
         });
         return {
           kind: 'claimed',

@@ -7,9 +7,11 @@ import type {
 } from '#libs/persistence';
 import { judgeSend, type SendStop, type Verdict, type VerdictPolicy } from './send-outcome.js';
 
+/**
+ * A reserved slot missed by more than its row's `maxLateMs` (the jitter allowance, less what the
+ * limiter's tolerance used) is reserved again, never sent late in a burst.
+ */
 export interface SendSettings extends ClaimSettings, VerdictPolicy {
-  /** A reserved slot missed by more than this is reserved again, never sent late in a burst. */
-  lateToleranceMs: number;
   /** Reserve again when the last reserved slot is closer than this. */
   refillAheadMs: number;
   /** A wait longer than this goes back to the workflow, which sleeps on a durable timer. */
@@ -214,7 +216,7 @@ export class SendSession {
       const row = this.queue[0];
       if (row.slotAt > this.permit || this.inFlight.size >= s.maxInFlight) break;
       this.queue.shift();
-      if (now - row.slotAt > s.lateToleranceMs) {
+      if (now - row.slotAt > row.maxLateMs) {
         // Missed (a stalled process): it goes back for a new slot instead of going out late.
         this.stats.late += 1;
         this.outcomes.push({ id: row.id, kind: 'release' });

@@ -14,7 +14,6 @@ export function sendSettings(config: WorkerConfig): SendSettings {
     maxBatch: 500,
     permitAheadMs: 60,
     jitterMs: config.LIMITER_JITTER_MS,
-    lateToleranceMs: config.LIMITER_JITTER_MS,
     refillAheadMs: 60,
     idleReturnMs: 5_000,
     maxInFlight: config.SEND_MAX_IN_FLIGHT,

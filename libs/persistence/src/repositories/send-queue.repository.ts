@@ -24,6 +24,8 @@ export interface ClaimedRecipient {
   attempts: number;
   /** Epoch ms, database clock. */
   slotAt: number;
+  /** How late after its slot the send may still leave; later, it is reserved again. */
+  maxLateMs: number;
 }
 
 export interface ClaimSettings {
@@ -181,8 +183,16 @@ export class SendQueueRepository {
           nextAt: Number(row.next_at),
         };
       }
+      // Keys other than the sender may go up to one sender interval early (half the jitter
+      // allowance at most), so they keep their pace on the sender's grid; sends under them then
+      // have the rest of the allowance for dispatch lateness.
+      const tolerance = Math.min(keys[senderKey(sender)].intervalMs, settings.jitterMs / 2);
+      for (const [name, key] of Object.entries(keys)) {
+        if (name !== senderKey(sender)) key.toleranceMs = tolerance;
+      }
       const shared = [senderKey(sender), campaignKey(campaignId)].filter((k) => keys[k]);
       const limited = campaign.countries.filter((c) => keys[countryKey(c)]);
+      const limitedSet = Object.fromEntries(limited.map((c) => [c, true]));
       const groups: SlotGroup[] = [
         ...limited.map((c) => ({ id: c, keys: [...shared, countryKey(c)], waiting: 0 })),
         { id: OTHERS, keys: shared, waiting: 0 },
@@ -285,6 +295,9 @@ export class SendQueueRepository {
           variables: row.variables,
           attempts: row.attempts + 1,
           slotAt,
+          maxLateMs:
+            settings.jitterMs -
+            (row.country in limitedSet || keys[campaignKey(campaignId)] ? tolerance : 0),
         }));
       return { kind: 'claimed', rows, dbNow, permit };
     });
