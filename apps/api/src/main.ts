@@ -33,7 +33,7 @@ SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'docs/openapi.json'
 await app.listen(config.PORT, config.HOST);
 // Clients (and load balancers) keep connections open between calls; closing an idle one just
 // as a client reuses it fails that request, so idle connections are kept longer than theirs.
-const server = app.getHttpServer() as import('node:http').Server;
+const server = app.getHttpServer();
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 new Logger('api').log(`listening on ${await app.getUrl()}`);
