@@ -31,11 +31,13 @@ import { outstanding, unsent } from './campaign-progress.js';
 const sending = proxyActivities<CampaignActivities>({
   // One attempt sends for at most a few minutes (its budget), then returns.
   startToCloseTimeout: '30 minutes',
-  // Short, so a crashed worker's campaign moves to another worker within seconds.
-  heartbeatTimeout: '10 seconds',
+  // Short, so a crashed worker's campaign moves to another worker within seconds (the activity
+  // heartbeats every 200 ms).
+  heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  // Crashes and timeouts are retried here; provider errors are handled per recipient inside.
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2 },
+  // Crashes and timeouts are retried here, promptly (a crashed attempt's rows wait for it);
+  // provider errors are handled per recipient inside.
+  retry: { initialInterval: '1 second', maximumInterval: '2 seconds', backoffCoefficient: 2 },
 });
 
 const bookkeeping = proxyActivities<CampaignActivities>({

@@ -4,8 +4,10 @@ export interface CampaignView {
   id: string;
   status: string;
   statusReason: string | null;
+  statusActor: string | null;
   totalRecipients: number;
   counts: StatusCounts;
+  byCountry: Record<string, Partial<StatusCounts>>;
   workflowId: string;
 }
 

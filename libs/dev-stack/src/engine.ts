@@ -65,7 +65,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     jwtSecret: randomBytes(32).toString('hex'),
     whatsappToken: secret(),
   };
-  const sender = '100000000000001';
+  // A sender of its own: the limiter's keys live in the shared database.
+  const sender = `1${String(randomBytes(6).readUIntBE(0, 6)).padStart(14, '0')}`;
   const taskQueue = `e2e-${randomUUID()}`;
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: databaseUrl,

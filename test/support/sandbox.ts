@@ -1,0 +1,16 @@
+export { maxInWindow } from '../../bench/support/windows.js';
+
+/** What the sandbox's record says went out (GET /sandbox/messages). */
+export interface SandboxLog {
+  count: number;
+  rejected: Record<string, number>;
+  injected: Record<string, number>;
+  messages: {
+    wamid: string;
+    to: string;
+    phoneNumberId: string;
+    templateName?: string;
+    callbackData?: string;
+    acceptedAtMs: number;
+  }[];
+}
