@@ -64,7 +64,7 @@ describe('a campaign through worker crashes and a Temporal restart', () => {
       },
       body: Readable.toWeb(Readable.from(numbers.map((phone) => `{"phone":"${phone}"}\n`))),
       duplex: 'half',
-    } as RequestInit);
+    });
     const { id: audienceId } = (await upload.json()) as { id: string };
     const launch = await api.call('POST', '/v1/campaigns', {
       name: 'fault',
