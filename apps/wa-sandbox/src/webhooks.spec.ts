@@ -188,7 +188,9 @@ describe('simulated user actions', () => {
       ],
     });
     expect((changes[1]?.value.user_preferences as { value: string }[])[0]?.value).toBe('resume');
-    // The shared parser ignores fields it does not know rather than failing.
-    expect(parseWebhook(h.deliveries[0]?.body)).toEqual({ statuses: [], messages: [] });
+    // The engine's parser reads it as a preference change.
+    expect(parseWebhook(h.deliveries[0]?.body).preferences).toEqual([
+      expect.objectContaining({ waId: '447400500003', value: 'stop', phoneNumberId: '222' }),
+    ]);
   });
 });
