@@ -8,6 +8,7 @@ import {
   type SlotGroup,
 } from '#libs/domain';
 import { effectiveRate, type RateLimitRow } from './rate-limit.repository.js';
+import { candidateQuery, type CandidateRow } from './claim-candidates.js';
 import { retryOnDeadlock } from './retry-on-deadlock.js';
 
 export const senderKey = (phoneNumberId: string) => `sender:${phoneNumberId}`;
@@ -78,15 +79,6 @@ export type SendOutcome =
   | { id: number; kind: 'failed'; cls: FailureClass; code: number | null; message: string }
   /** Reserved but never dispatched: back to pending at once, attempt given back. */
   | { id: number; kind: 'release' };
-
-interface CandidateRow {
-  id: string;
-  phone: string;
-  country: string;
-  variables: string[] | null;
-  attempts: number;
-  lane: 'retry' | 'fresh';
-}
 
 const OTHERS = '*';
 
@@ -209,37 +201,15 @@ export class SendQueueRepository {
       const want = (g: SlotGroup) =>
         Math.max(1, Math.min(quantum, groupCapacity(keys, g.keys, from, until)));
 
-      const candidates = await em.execute<CandidateRow[]>(
-        `(select id, phone, country, variables, attempts, 'retry' as lane from recipients
-          where campaign_id = ? and status = 'pending' and next_attempt_at <= now()
-          order by next_attempt_at limit ?)
-         union all
-         select r.* from jsonb_to_recordset(?::jsonb) as g(country text, n int, after bigint)
-         cross join lateral (
-           select id, phone, country, variables, attempts, 'fresh' as lane from recipients
-           where campaign_id = ? and status = 'pending' and next_attempt_at is null
-             and country = g.country and id > g.after
-           order by id limit g.n) r
-         union all
-         (select id, phone, country, variables, attempts, 'fresh' as lane from recipients
-          where campaign_id = ? and status = 'pending' and next_attempt_at is null and id > ?
-            and country not in (select jsonb_array_elements_text(?::jsonb))
-          order by id limit ?)`,
-        [
-          campaignId,
-          quantum,
-          JSON.stringify(
-            groups
-              .filter((g) => g.id !== OTHERS)
-              .map((g) => ({ country: g.id, n: want(g), after: cursors.get(g.id) ?? 0 })),
-          ),
-          campaignId,
-          campaignId,
-          cursors.get(OTHERS) ?? 0,
-          JSON.stringify(limited),
-          want(groups[groups.length - 1]),
-        ],
-      );
+      const query = candidateQuery({
+        campaignId,
+        retries: quantum,
+        countries: groups
+          .filter((g) => g.id !== OTHERS)
+          .map((g) => ({ country: g.id, n: want(g), after: cursors.get(g.id) ?? 0 })),
+        others: { n: want(groups[groups.length - 1]), after: cursors.get(OTHERS) ?? 0 },
+      });
+      const candidates = await em.execute<CandidateRow[]>(query.sql, query.params);
       if (candidates.length === 0) return this.idle(em, campaignId, dbNow);
 
       const byGroup = new Map<string, CandidateRow[]>(groups.map((g) => [g.id, []]));
@@ -308,8 +278,8 @@ export class SendQueueRepository {
   /** Nothing fetched: either nothing is pending, or only retries that are not due yet. */
   private async idle(em: EntityManager, campaignId: string, dbNow: number): Promise<ClaimResult> {
     const [row] = await em.execute<{ pending: string; due: number | null }[]>(
-      `select (select count(*) from recipients
-                 where campaign_id = ? and status = 'pending') as pending,
+      `select (select coalesce((counts ->> 'pending')::bigint, 0) from campaign_counts
+                 where campaign_id = ?) as pending,
               (select extract(epoch from min(next_attempt_at)) * 1000 from recipients
                  where campaign_id = ? and status = 'pending' and next_attempt_at is not null) as due`,
       [campaignId, campaignId],
