@@ -56,10 +56,10 @@ export function startService(
 }
 
 /**
- * The worker runs with a capped old space, as in the deployment files: its live data is small,
- * and V8 otherwise lets garbage grow it to ~450 MB at 1,000 sends/s.
+ * The worker runs with a capped heap, as in the deployment files: its live data is small, and
+ * V8 otherwise lets garbage grow it to ~450 MB at 1,000 sends/s.
  */
-export const WORKER_NODE_FLAGS = ['--max-old-space-size=192'];
+export const WORKER_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
 /** Polls a URL until it answers 2xx, the process dies, or the timeout passes. */
 export async function waitForHttp(

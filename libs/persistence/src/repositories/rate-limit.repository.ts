@@ -28,10 +28,11 @@ export interface RateLimitView {
 
 /**
  * How throttling lowers a sender's rate: by twice the share of sends the provider refused in
- * the last report (at least 2%, at most half), never below half the configured rate, for 30 s.
- * A stray refusal costs little; a limit set well above the provider's is corrected at once.
+ * the last report (at least 1%, at most half), never below half the configured rate, for 10 s
+ * after the last refusal. A stray refusal (provider-side jitter) costs little; a limit set well
+ * above the provider's is corrected at once, and again each time it is tried.
  */
-export const THROTTLE = { minCut: 0.02, maxCut: 0.5, floor: 0.5, holdMs: 30_000 } as const;
+export const THROTTLE = { minCut: 0.01, maxCut: 0.5, floor: 0.5, holdMs: 10_000 } as const;
 
 /** The factor one report of `refused` out of `attempted` sends multiplies the rate by. */
 export function throttleCut(refused: number, attempted: number): number {
