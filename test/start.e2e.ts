@@ -1,9 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, SERVICE_SCRIPTS } from '#libs/dev-stack';
+import { promisify } from 'node:util';
+import { freePort, projectRoot } from '#libs/dev-stack';
 import { testInfrastructure } from './setup/test-settings.js';
+
+const run = promisify(execFile);
 
 const answers = (url: string, token?: string) =>
   fetch(url, {
@@ -14,62 +17,91 @@ const answers = (url: string, token?: string) =>
     () => 'refused' as const,
   );
 
+/** `npm start` (the built start script) in `root`, with `env`; stopped with SIGINT at the end. */
+class StartRun {
+  child: ChildProcess | undefined;
+  output = '';
+
+  async start(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+    this.child = spawn(
+      process.execPath,
+      [path.join(root, 'dist/libs/dev-stack/src/start.main.js')],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
+    this.child.stderr?.on('data', (c: Buffer) => (this.output += c.toString()));
+    const deadline = Date.now() + 120_000;
+    while (!this.output.includes('The engine is running') && Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`npm start exited early:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!this.output.includes('The engine is running')) {
+      throw new Error(`npm start did not come up:\n${this.output}`);
+    }
+  }
+
+  url(label: string): string {
+    return new RegExp(`${label}\\s+(http\\S+)`).exec(this.output)?.[1] as string;
+  }
+
+  /** SIGINT, as Ctrl-C sends; resolves with the exit code. */
+  async interrupt(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
 /**
- * `npm start` as a user runs it, pointed at this run's PostgreSQL and Temporal so it starts the
- * sandbox, worker and API itself: it prints working URLs and a working token command, and an
+ * `npm start` as a user runs it: it prints working URLs and a working token command, and an
  * interrupt stops every process it started.
  */
 describe('npm start', () => {
-  let child: ChildProcess;
-  let output = '';
+  const runs: StartRun[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
 
-  // If the test failed half-way, stop it the same way so its children do not outlive the run.
+  // If a test failed half-way, stop it the same way so its children do not outlive the run.
   afterAll(async () => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await gone;
-    clearTimeout(timer);
+    for (const r of runs) await r.interrupt();
+    for (const c of cleanups) await c();
   });
 
   it('comes up, prints URLs that answer, and stops everything on SIGINT', async () => {
     const { databaseUrl, temporalAddress } = testInfrastructure();
     const [port, sandboxPort] = [await freePort(), await freePort()];
-    child = spawn(process.execPath, [SERVICE_SCRIPTS.start], {
-      env: {
-        DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: temporalAddress,
-        PORT: String(port),
-        SANDBOX_PORT: String(sandboxPort),
-        DATA_DIR: await mkdtemp(path.join(tmpdir(), 'wa-engine-start-')),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const start = new StartRun();
+    runs.push(start);
+    await start.start(projectRoot, {
+      // This run's servers, so that it starts the sandbox, worker and API itself.
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      DATA_DIR: await mkdtemp(path.join(tmpdir(), 'wa-engine-start-')),
     });
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('The engine is running') && Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(output).toContain('The engine is running');
-
-    const apiUrl = /API\s+(http\S+)/.exec(output)?.[1];
-    const docsUrl = /OpenAPI docs\s+(http\S+)/.exec(output)?.[1];
-    const sandboxUrl = /WA sandbox\s+(http\S+)/.exec(output)?.[1];
+    const apiUrl = start.url('API');
+    const sandboxUrl = start.url('WA sandbox');
     expect(apiUrl).toBe(`http://127.0.0.1:${port}`);
     expect(await answers(`${apiUrl}/health`)).toBe(200);
-    expect(await answers(docsUrl as string)).toBe(200);
+    expect(await answers(start.url('OpenAPI docs'))).toBe(200);
     // The sandbox's log needs its token, and the printed command carries it.
-    expect(await answers(sandboxUrl as string)).toBe(401);
-    const sandboxToken = /-H 'authorization: Bearer ([^']+)'/.exec(output)?.[1];
-    expect(await answers(sandboxUrl as string, sandboxToken)).toBe(200);
+    expect(await answers(sandboxUrl)).toBe(401);
+    const sandboxToken = /-H 'authorization: Bearer ([^']+)'/.exec(start.output)?.[1];
+    expect(await answers(sandboxUrl, sandboxToken)).toBe(200);
 
     // The printed token command works as printed.
-    const credentials = /-d '(\{"email".*\})'/.exec(output)?.[1] as string;
+    const credentials = /-d '(\{"email".*\})'/.exec(start.output)?.[1] as string;
     const token = await fetch(`${apiUrl}/v1/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -77,10 +109,43 @@ describe('npm start', () => {
     });
     expect(token.status).toBe(200);
 
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await start.interrupt()).toBe(0);
     expect(await answers(`${apiUrl}/health`)).toBe('refused');
-    expect(await answers(sandboxUrl as string)).toBe('refused');
-    expect(output).toContain('[start] stopped');
+    expect(await answers(sandboxUrl)).toBe('refused');
+    expect(start.output).toContain('[start] stopped');
+  });
+
+  it('works from a folder only its owner may enter, with its own embedded PostgreSQL', async () => {
+    // A checkout under a private folder (as /root/app is for root): PostgreSQL, which runs as
+    // the postgres user under root, can reach neither its binaries nor its data there.
+    const home = await mkdtemp(path.join(homedir(), '.wa-engine-private-'));
+    cleanups.push(() => rm(home, { recursive: true, force: true }));
+    const checkout = path.join(home, 'app');
+    await run('mkdir', [checkout]);
+    await run('cp', ['-al', path.join(projectRoot, 'node_modules'), checkout]);
+    await cp(path.join(projectRoot, 'dist'), path.join(checkout, 'dist'), { recursive: true });
+    await cp(path.join(projectRoot, 'package.json'), path.join(checkout, 'package.json'));
+
+    const [port, sandboxPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+    const start = new StartRun();
+    runs.push(start);
+    await start.start(checkout, {
+      TEMPORAL_ADDRESS: testInfrastructure().temporalAddress,
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      EMBEDDED_POSTGRES_PORT: String(pgPort),
+    });
+    const moved = /its data is in (\S+)/.exec(start.output)?.[1];
+    if (moved) cleanups.push(() => rm(path.dirname(moved), { recursive: true, force: true }));
+    if (process.getuid?.() === 0) expect(moved).toBeDefined();
+
+    const apiUrl = start.url('API');
+    const health = await fetch(`${apiUrl}/health`);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'up', temporal: 'up' });
+    expect(await start.interrupt()).toBe(0);
+    expect(await answers(`${apiUrl}/health`)).toBe('refused');
+    // Nothing left running: not even the PostgreSQL it started.
+    const { stdout } = await run('ps', ['-eo', 'args']).catch(() => ({ stdout: '' }));
+    expect(stdout).not.toContain(`-p ${pgPort}`);
   });
 });

