@@ -106,6 +106,7 @@ export async function postgresUser(): Promise<PostgresUser> {
         'PostgreSQL refuses to run as root and there is no `postgres` user to run it as, nor ' +
           `could one be created (${(err as Error).message.trim()}). Create one ` +
           '(`useradd --system postgres`), run as a normal user, or set DATABASE_URL.',
+        { cause: err },
       );
     }
   }
