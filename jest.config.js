@@ -23,6 +23,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^#libs/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#dev-stack$': '<rootDir>/apps/dev-stack/src/index.ts',
     '^#workflows/(.*)$': '<rootDir>/workflows/$1.ts',
     '^#test/(.*)$': '<rootDir>/test/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

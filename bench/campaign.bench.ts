@@ -8,7 +8,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { loadConfig } from '#libs/config';
 import { normalisePhone } from '#libs/domain';
-import { startEngine, startInfrastructure, type Engine } from '#libs/dev-stack';
+import { startEngine, startInfrastructure, type Engine } from '#dev-stack';
 import { numbersOf, split } from './support/audience.js';
 import { cpuByChild, peakRssMb } from './support/proc.js';
 import { progressBar } from './support/progress.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
-import { SERVICE_SCRIPTS } from '#libs/dev-stack';
+import { SERVICE_SCRIPTS } from '#dev-stack';
 import { apiClient } from './support/api-client.js';
 import { startEngine, testNumbers, type Engine } from './support/engine.js';
 

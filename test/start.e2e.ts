@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, projectRoot } from '#libs/dev-stack';
+import { freePort, projectRoot } from '#dev-stack';
 import { testInfrastructure } from './setup/test-settings.js';
 
 const run = promisify(execFile);
@@ -25,7 +25,7 @@ class StartRun {
   async start(root: string, env: NodeJS.ProcessEnv): Promise<void> {
     this.child = spawn(
       process.execPath,
-      [path.join(root, 'dist/libs/dev-stack/src/start.main.js')],
+      [path.join(root, 'dist/apps/dev-stack/src/start.main.js')],
       {
         cwd: root,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

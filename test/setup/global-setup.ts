@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '#libs/config';
-import { startInfrastructure, type Infrastructure } from '#libs/dev-stack';
+import { startInfrastructure, type Infrastructure } from '#dev-stack';
 import { z } from 'zod';
 
 // The global setup runs outside Jest's module system: it resolves `#libs/*` through package.json

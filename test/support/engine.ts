@@ -1,4 +1,4 @@
-import { startEngine as startEngineOn, type Engine, type EngineOptions } from '#libs/dev-stack';
+import { startEngine as startEngineOn, type Engine, type EngineOptions } from '#dev-stack';
 import { testInfrastructure } from '../setup/test-settings.js';
 
 export type { Engine };

@@ -1,5 +1,6 @@
+/** `npm run migrate`: applies the pending migrations to DATABASE_URL. */
 import { databaseSettings, loadConfigOrExit } from '#libs/config';
-import { migrate } from './migrate.js';
+import { migrate } from '#libs/persistence';
 
 const config = loadConfigOrExit(databaseSettings, 'migrate');
 const applied = await migrate(config.DATABASE_URL);

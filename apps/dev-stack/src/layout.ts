@@ -4,7 +4,7 @@ import path from 'node:path';
 /** The repository root, found from this file's place in the tree (src or dist). */
 export const projectRoot = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (path.basename(dir) !== 'libs') dir = path.dirname(dir);
+  while (path.basename(dir) !== 'apps') dir = path.dirname(dir);
   const parent = path.dirname(dir);
   return path.basename(parent) === 'dist' ? path.dirname(parent) : parent;
 })();
@@ -14,8 +14,8 @@ export const SERVICE_SCRIPTS = {
   api: path.join(projectRoot, 'dist/apps/api/src/main.js'),
   worker: path.join(projectRoot, 'dist/apps/worker/src/main.js'),
   sandbox: path.join(projectRoot, 'dist/apps/wa-sandbox/src/main.js'),
-  migrate: path.join(projectRoot, 'dist/libs/persistence/src/migrate.main.js'),
-  start: path.join(projectRoot, 'dist/libs/dev-stack/src/start.main.js'),
+  migrate: path.join(projectRoot, 'dist/apps/migrate/src/main.js'),
+  start: path.join(projectRoot, 'dist/apps/dev-stack/src/start.main.js'),
 } as const;
 
 /** The workflow bundle `npm run build` prebuilds, so workers start without bundling. */
