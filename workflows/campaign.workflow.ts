@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -83,6 +84,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
 
   const setStatus = (next: CampaignStatus) => {
     if (next === status) return;
+    log.info('campaign status changed', {
+      campaignId,
+      from: status,
+      to: next,
+      reason: state.reason,
+      actor: state.actor,
+    });
     status = next;
     upsertSearchAttributes([{ key: campaignStatusKey, value: next }]);
   };

@@ -1,10 +1,19 @@
 import { z } from 'zod';
-import { databaseSettings, httpSettings, temporalSettings, whatsappSettings } from '#libs/config';
+import {
+  databaseSettings,
+  httpSettings,
+  logSettings,
+  temporalSettings,
+  whatsappSettings,
+} from '#libs/config';
 
 export const apiConfigSchema = z.object({
   ...databaseSettings.shape,
   ...temporalSettings.shape,
   ...httpSettings.shape,
+  ...logSettings.shape,
+  /** The Temporal Web UI operators use, linked from the API's root. */
+  TEMPORAL_UI_URL: z.url().optional(),
   WHATSAPP_APP_SECRET: whatsappSettings.shape.WHATSAPP_APP_SECRET,
   WEBHOOK_VERIFY_TOKEN: z
     .string({ error: 'required: the token Meta presents in the webhook verification handshake' })

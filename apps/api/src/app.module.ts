@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { createLogger } from '#libs/observability';
 import { APP_FILTER } from '@nestjs/core';
 import type { ApiConfig } from './api.config.js';
 import { AudiencesModule } from './audiences/audiences.module.js';
@@ -7,6 +10,7 @@ import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { HealthController } from './health/health.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -16,6 +20,34 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: createLogger('api', config.LOG_LEVEL),
+            // A caller's request id is kept (when it looks like one), else one is made.
+            genReqId: (req, res) => {
+              const given = req.headers['x-request-id'];
+              const id =
+                typeof given === 'string' && /^[\w.-]{8,128}$/.test(given) ? given : randomUUID();
+              res.setHeader('x-request-id', id);
+              return id;
+            },
+            serializers: {
+              req: (req: { id: string; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+              }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+            customLogLevel: (req, res, err) => {
+              if (err || res.statusCode >= 500) return 'error';
+              if (res.statusCode >= 400) return 'warn';
+              // Probes, scrapes and webhook deliveries are many and routine.
+              return /^\/(health|metrics|webhooks)/.test(req.url ?? '') ? 'debug' : 'info';
+            },
+          },
+        }),
+        ObservabilityModule,
         InfrastructureModule.forRoot(config),
         AuthModule,
         CampaignsModule,

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '#libs/config';
 import { apiConfigSchema } from './api.config.js';
 import { AppModule } from './app.module.js';
@@ -13,7 +13,9 @@ const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(c
   // Webhook signatures are checked against the exact bytes received.
   rawBody: true,
   bodyParser: false,
+  bufferLogs: true,
 });
+app.useLogger(app.get(Logger));
 app.useBodyParser('json', { limit: config.BODY_LIMIT });
 app.use(helmet());
 app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false });
@@ -36,4 +38,4 @@ await app.listen(config.PORT, config.HOST);
 const server = app.getHttpServer();
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
-new Logger('api').log(`listening on ${await app.getUrl()}`);
+app.get(Logger).log(`listening on ${await app.getUrl()}`, 'api');

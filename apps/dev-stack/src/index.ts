@@ -1,10 +1,10 @@
 export {
   ensureDatabase,
-  freePort,
   startEmbeddedDatabase,
   withDatabase,
   type RunningDatabase,
 } from './embedded-database.js';
+export { freePort } from '#libs/observability';
 export { startService, waitForHttp, type ServiceProcess } from './processes.js';
 export {
   projectCacheDir,

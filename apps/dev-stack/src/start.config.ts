@@ -18,6 +18,9 @@ export const startConfigSchema = z.object({
   TEMPORAL_PORT: portSchema.default(7233),
   TEMPORAL_UI_PORT: portSchema.default(8233),
   PORT: portSchema.default(3000),
+  /** Where the API, the worker's metrics and the sandbox listen; 0.0.0.0 opens them to the network. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_HTTP_PORT: portSchema.default(9464),
   SANDBOX_PORT: portSchema.default(3100),
   /** Set to use Meta (or another Cloud API) instead of the sandbox. */
   WHATSAPP_API_BASE_URL: z.url().optional(),

@@ -85,6 +85,9 @@ try {
     TEMPORAL_ADDRESS: infra.temporalAddress,
     ADMIN_EMAIL: config.ADMIN_EMAIL,
     PORT: String(config.PORT),
+    HOST: config.HOST,
+    WORKER_HTTP_PORT: String(config.WORKER_HTTP_PORT),
+    ...(infra.temporalUiUrl ? { TEMPORAL_UI_URL: infra.temporalUiUrl } : {}),
     WORKFLOW_BUNDLE_PATH: process.env.WORKFLOW_BUNDLE_PATH ?? WORKFLOW_BUNDLE,
   };
 
@@ -115,9 +118,16 @@ try {
     const sandbox = launch('sandbox', SERVICE_SCRIPTS.sandbox);
     await waitForHttp(`${env.WHATSAPP_API_BASE_URL}/sandbox/health`, { service: sandbox });
   }
-  launch('worker', SERVICE_SCRIPTS.worker);
+  const worker = launch('worker', SERVICE_SCRIPTS.worker);
   const api = launch('api', SERVICE_SCRIPTS.api);
-  await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 120_000 });
+  // Ready means the API answers and the worker polls its task queue.
+  await Promise.all([
+    waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 120_000 }),
+    waitForHttp(`http://127.0.0.1:${config.WORKER_HTTP_PORT}/health`, {
+      service: worker,
+      timeoutMs: 120_000,
+    }),
+  ]);
 
   say(
     [
@@ -126,6 +136,7 @@ try {
       `  API            ${apiUrl}`,
       `  OpenAPI docs   ${apiUrl}/docs`,
       `  Temporal UI    ${temporalUi}`,
+      `  Metrics        ${apiUrl}/metrics (API), http://127.0.0.1:${config.WORKER_HTTP_PORT}/metrics (worker)`,
       config.WHATSAPP_API_BASE_URL
         ? `  WhatsApp       ${config.WHATSAPP_API_BASE_URL}`
         : `  WA sandbox     ${env.WHATSAPP_API_BASE_URL}/sandbox/messages`,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { Logger } from '@nestjs/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '#libs/config';
+import { createLogger, freePort, temporalLogger } from '#libs/observability';
 import {
   CampaignRepository,
   MikroORM,
@@ -11,12 +11,25 @@ import {
 } from '#libs/persistence';
 import { WhatsAppClient } from '#libs/whatsapp';
 import { createCampaignActivities } from './activities/campaign.activities.js';
+import { startWorkerHttp } from './observability/worker-http.js';
+import { WorkerMetrics } from './observability/worker-metrics.js';
 import { sendSettings } from './sending/send-settings.js';
 import { workerConfigSchema } from './worker.config.js';
 
-const logger = new Logger('worker');
 const config = loadConfigOrExit(workerConfigSchema, 'worker');
+const logger = createLogger('worker', config.LOG_LEVEL);
 
+// The SDK's runtime logs through the same logger and serves its metrics on a local port, which
+// this worker's /metrics appends to its own.
+const sdkMetricsPort = await freePort();
+Runtime.install({
+  logger: temporalLogger(logger),
+  telemetryOptions: {
+    metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } },
+  },
+});
+
+const metrics = new WorkerMetrics();
 const orm = await MikroORM.init(ormOptions({ databaseUrl: config.DATABASE_URL, poolMax: 20 }));
 const whatsapp = new WhatsAppClient({
   baseUrl: config.WHATSAPP_API_BASE_URL,
@@ -43,12 +56,26 @@ const worker = await Worker.create({
     whatsapp,
     sendSettings: sendSettings(config),
     defaultSenderRate: config.SENDER_DEFAULT_RATE,
+    metrics,
   }),
 });
 
-logger.log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+const http = await startWorkerHttp(
+  {
+    registry: metrics.registry,
+    sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+    polling: () => worker.getState() === 'RUNNING',
+  },
+  config.WORKER_HTTP_PORT,
+  config.HOST,
+);
+logger.info(
+  { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS },
+  `worker polling; metrics and health on http://${config.HOST}:${config.WORKER_HTTP_PORT}`,
+);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
 await worker.run();
+http.close();
 await connection.close();
 await orm.close();
-logger.log('stopped');
+logger.info('worker stopped');

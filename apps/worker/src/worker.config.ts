@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { databaseSettings, temporalSettings, whatsappSettings } from '#libs/config';
+import {
+  databaseSettings,
+  logSettings,
+  portSchema,
+  temporalSettings,
+  whatsappSettings,
+} from '#libs/config';
 
 const ms = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
@@ -7,6 +13,11 @@ export const workerConfigSchema = z.object({
   ...databaseSettings.shape,
   ...temporalSettings.shape,
   ...whatsappSettings.shape,
+  ...logSettings.shape,
+  /** `/metrics` and `/health` of this worker. */
+  WORKER_HTTP_PORT: portSchema.default(9464),
+  /** Where that listener binds; set 0.0.0.0 for a scraper on another machine. */
+  HOST: z.string().min(1).default('127.0.0.1'),
   /** Provider attempts per recipient before a transient error becomes a failure (throttling never counts). */
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   /** Messages per second a sender number gets until an operator sets its rate (Meta's default tier). */

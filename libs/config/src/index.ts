@@ -2,6 +2,7 @@ export { ConfigError, loadConfig, loadConfigOrExit } from './load-config.js';
 export {
   databaseSettings,
   httpSettings,
+  logSettings,
   portSchema,
   temporalSettings,
   whatsappSettings,

@@ -37,7 +37,13 @@ export const whatsappSettings = z.object({
 
 export const httpSettings = z.object({
   PORT: port.default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Listen on this address only; set 0.0.0.0 to be reachable from other machines. */
+  HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export const portSchema = port;
+
+export const logSettings = z.object({
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});

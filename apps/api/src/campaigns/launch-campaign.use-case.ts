@@ -56,7 +56,10 @@ export class LaunchCampaignUseCase {
     try {
       await this.lifecycle.start(id, tenantId, this.settings(), labels);
     } catch (err) {
-      this.logger.error(`campaign ${id}: workflow did not start: ${(err as Error).message}`);
+      this.logger.error(
+        { campaignId: id, workflowId: `campaign-${id}`, err: (err as Error).message },
+        'campaign workflow did not start',
+      );
       throw new DomainError('unavailable', 'the campaign could not be started; try again later');
     }
     try {
@@ -80,6 +83,15 @@ export class LaunchCampaignUseCase {
       throw err;
     }
 
+    this.logger.log(
+      {
+        campaignId: id,
+        workflowId: `campaign-${id}`,
+        recipients: audience?.length ?? null,
+        audienceId: input.audienceId ?? null,
+      },
+      'campaign launched',
+    );
     return {
       id,
       workflowId: `campaign-${id}`,

@@ -39,7 +39,8 @@ export class StatusSignalBatcher implements OnApplicationShutdown {
           await this.lifecycle.signalCounts(campaignId, stop ? { snapshot, stop } : { snapshot });
         } catch (err) {
           this.logger.warn(
-            `campaign ${campaignId}: counts signal not delivered: ${(err as Error).message}`,
+            { campaignId, workflowId: `campaign-${campaignId}`, err: (err as Error).message },
+            'counts signal not delivered',
           );
         }
       }),

@@ -22,6 +22,7 @@ import {
 } from '#libs/whatsapp';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import { Public } from '../auth/public.decorator.js';
+import { ApiMetrics } from '../observability/api-metrics.js';
 import { IngestWebhookUseCase } from './ingest-webhook.use-case.js';
 
 /** Meta's webhook endpoint: the verification handshake and signed event deliveries. */
@@ -32,6 +33,7 @@ export class WhatsAppWebhookController {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly ingest: IngestWebhookUseCase,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   @Get()
@@ -48,16 +50,29 @@ export class WhatsAppWebhookController {
     @Req() req: RawBodyRequest<Request>,
     @Headers(SIGNATURE_HEADER) signature: string | undefined,
   ) {
-    if (!verifyWebhookSignature(req.rawBody, signature, this.config.WHATSAPP_APP_SECRET)) {
-      throw new DomainError('unauthorized', 'missing or invalid X-Hub-Signature-256');
-    }
+    const stop = this.metrics.webhookIntake.startTimer();
     try {
-      return await this.ingest.execute(parseWebhook(req.body));
-    } catch (err) {
-      if (err instanceof WebhookPayloadError) {
-        throw new DomainError('validation_failed', 'unrecognised webhook payload', err.issues);
+      if (!verifyWebhookSignature(req.rawBody, signature, this.config.WHATSAPP_APP_SECRET)) {
+        throw new DomainError('unauthorized', 'missing or invalid X-Hub-Signature-256');
       }
-      throw err;
+      let webhook;
+      try {
+        webhook = parseWebhook(req.body);
+      } catch (err) {
+        if (err instanceof WebhookPayloadError) {
+          throw new DomainError('validation_failed', 'unrecognised webhook payload', err.issues);
+        }
+        throw err;
+      }
+      for (const s of webhook.statuses) this.metrics.webhookEvents.inc({ kind: s.status });
+      this.metrics.webhookEvents.inc({ kind: 'message' }, webhook.messages.length);
+      this.metrics.webhookEvents.inc({ kind: 'preference' }, webhook.preferences.length);
+      this.metrics.webhookEvents.inc({ kind: 'skipped' }, webhook.skipped.length);
+      const result = await this.ingest.execute(webhook);
+      this.metrics.statusesApplied.inc(result.applied);
+      return result;
+    } finally {
+      stop();
     }
   }
 }

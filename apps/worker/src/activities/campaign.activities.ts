@@ -7,6 +7,7 @@ import {
 } from '#libs/persistence';
 import type { WhatsAppClient } from '#libs/whatsapp';
 import type { CampaignActivities } from '#workflows/campaign.activities';
+import type { WorkerMetrics } from '../observability/worker-metrics.js';
 import type { SendSettings } from '../sending/send-session.js';
 import { createSendRecipients } from './send-recipients.activity.js';
 
@@ -18,6 +19,7 @@ export interface CampaignActivityDeps {
   sendSettings: SendSettings;
   /** The rate a sender gets until an operator sets one. */
   defaultSenderRate: number;
+  metrics?: WorkerMetrics;
 }
 
 /** Builds the campaign activities from injected services; the worker registers the result. */

@@ -2,6 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { senderKey, type ClaimedRecipient } from '#libs/persistence';
 import type { TemplateComponent } from '#libs/whatsapp';
 import type { SendRecipientsResult } from '#workflows/campaign.activities';
+import { sessionObserver } from '../observability/session-observer.js';
 import { SendSession } from '../sending/send-session.js';
 import type { CampaignActivityDeps } from './campaign.activities.js';
 
@@ -47,6 +48,7 @@ export function createSendRecipients(deps: CampaignActivityDeps) {
       log: (level, message) => {
         ctx.log[level](message, { campaignId });
       },
+      observe: deps.metrics && sessionObserver(deps.metrics, sender),
       send: (row: ClaimedRecipient) =>
         deps.whatsapp.sendTemplate(
           sender,

@@ -1,5 +1,6 @@
 import type {
   ClaimedRecipient,
+  ClaimResult,
   ClaimSettings,
   RateLimitRepository,
   SendOutcome,
@@ -40,6 +41,14 @@ export interface SendSessionDeps {
   log: (level: 'info' | 'warn', message: string) => void;
   /** Recipients who asked not to get marketing messages (131050). */
   onSuppress?: (row: ClaimedRecipient) => void;
+  observe?: SessionObserver;
+}
+
+/** What metrics see of a session. */
+export interface SessionObserver {
+  reserved(result: ClaimResult): void;
+  answered(row: ClaimedRecipient, verdict: Verdict, seconds: number): void;
+  missed(row: ClaimedRecipient): void;
 }
 
 export type SessionStop = 'done' | 'wait' | 'budget' | 'fatal' | 'lost' | 'cancelled';
@@ -63,6 +72,7 @@ export interface SessionResult {
 }
 
 const THROTTLE_REPORT_MS = 1_000;
+const THROTTLE_WARNING_MS = 10_000;
 const CLOCK_REFRESH_MS = 10_000;
 const MAX_NAP_MS = 50;
 
@@ -86,6 +96,8 @@ export class SendSession {
   private pumpTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private throttledSinceReport = 0;
+  private throttledSinceWarning = 0;
+  private warnedAt = -Infinity;
   private answeredSinceReport = 0;
   private haltSender = false;
   private parameterRun = 0;
@@ -138,6 +150,7 @@ export class SendSession {
             s,
           );
           exhausted = false;
+          this.deps.observe?.reserved(result);
           if (result.kind === 'claimed') {
             this.permit = Math.max(this.permit, result.permit);
             this.queue.push(...result.rows);
@@ -219,6 +232,7 @@ export class SendSession {
       if (now - row.slotAt > row.maxLateMs) {
         // Missed (a stalled process): it goes back for a new slot instead of going out late.
         this.stats.late += 1;
+        this.deps.observe?.missed(row);
         this.outcomes.push({ id: row.id, kind: 'release' });
         continue;
       }
@@ -238,13 +252,16 @@ export class SendSession {
 
   private dispatch(row: ClaimedRecipient): void {
     this.stats.dispatched += 1;
+    const started = performance.now();
     const call = this.deps.send(row).then(
       (ok) => ({ wamid: ok.wamid }),
       (error: unknown) => ({ error }),
     );
     const done = call.then((result) => {
       this.inFlight.delete(done);
-      this.apply(row, judgeSend(row, result, this.deps.settings));
+      const verdict = judgeSend(row, result, this.deps.settings);
+      this.deps.observe?.answered(row, verdict, (performance.now() - started) / 1000);
+      this.apply(row, verdict);
       if (this.inFlight.size < this.deps.settings.maxInFlight) this.schedulePump();
       if (this.inFlight.size === 0) this.wake?.();
     });
@@ -310,10 +327,16 @@ export class SendSession {
     if (n === 0) return;
     this.throttledSinceReport = 0;
     await this.deps.rateLimits.throttle(this.deps.senderKey, n, attempted);
-    this.deps.log(
-      'warn',
-      `provider throttled sender ${this.deps.sender}: ${n} of ${attempted} sends answered 130429 in the last second; its rate is lowered for a while`,
-    );
+    // One warning per ten seconds at most, however many refusals it covers.
+    this.throttledSinceWarning += n;
+    if (Date.now() - this.warnedAt >= THROTTLE_WARNING_MS) {
+      this.deps.log(
+        'warn',
+        `provider throttled sender ${this.deps.sender}: ${this.throttledSinceWarning} send(s) answered 130429 since the last warning; its rate is lowered for a while`,
+      );
+      this.warnedAt = Date.now();
+      this.throttledSinceWarning = 0;
+    }
   }
 
   private async syncClock(): Promise<void> {

@@ -143,6 +143,29 @@ export class CampaignRepository {
     return res.affectedRows === 1;
   }
 
+  /** How many campaigns there are in each status. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.em
+      .fork()
+      .execute<{ status: string; n: string }[]>(
+        'select status, count(*) as n from campaigns group by status',
+      );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** Recipients of campaigns not yet closed, by state, from the trigger-kept counts. */
+  async openRecipientsByState(): Promise<Record<string, number>> {
+    const rows = await this.em.fork().execute<{ state: string; n: string }[]>(
+      `select kv.key as state, sum(kv.value::bigint) as n
+       from campaign_counts cc
+       join campaigns c on c.id = cc.campaign_id
+       cross join lateral jsonb_each_text(cc.counts) kv
+       where c.status not in ('completed', 'cancelled', 'failed')
+       group by kv.key`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
   /** A closed campaign (completed or failed) runs again, for "retry failed". */
   async reopen(id: string): Promise<void> {
     await this.em.fork().execute(

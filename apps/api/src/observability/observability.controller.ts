@@ -1,0 +1,40 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { API_CONFIG, type ApiConfig } from '../api.config.js';
+import { Public } from '../auth/public.decorator.js';
+import { ApiMetrics } from './api-metrics.js';
+
+@ApiTags('health')
+@Public()
+@Controller()
+export class ObservabilityController {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly metrics: ApiMetrics,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Where to go from here: the API docs, health, metrics and the Temporal UI',
+  })
+  root() {
+    return {
+      name: 'WhatsApp campaign engine',
+      links: {
+        docs: '/docs',
+        openapi: '/docs/openapi.json',
+        health: '/health',
+        metrics: '/metrics',
+        temporalUi: this.config.TEMPORAL_UI_URL ?? null,
+      },
+    };
+  }
+
+  @Get('metrics')
+  @ApiExcludeEndpoint()
+  @Header('cache-control', 'no-store')
+  async scrape(@Res() res: Response) {
+    res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+  }
+}

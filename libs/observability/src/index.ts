@@ -1,0 +1,2 @@
+export { createLogger, REDACTED, temporalLogger, type Pino } from './logger.js';
+export { freePort } from './free-port.js';
