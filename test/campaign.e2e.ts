@@ -68,6 +68,10 @@ describe('a campaign, end to end', () => {
     // The workflow's own answer agrees with the API after it closed.
     const progress = await handle.query<{ status: string; counts: { read: number } }>('progress');
     expect(progress).toMatchObject({ status: 'completed', counts: { read: 50 } });
+    // What the Temporal UI shows as the campaign's current details.
+    const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toContain('**completed**');
+    expect(metadata.currentDetails).toMatch(/\| 0 \| 0 \| 0 \| 0 \| 50 \|/);
 
     const sent = await sandboxLog();
     expect(sent.count).toBe(50);

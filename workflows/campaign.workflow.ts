@@ -8,6 +8,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -93,9 +94,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     });
     status = next;
     upsertSearchAttributes([{ key: campaignStatusKey, value: next }]);
+    showDetails();
   };
+  /** The campaign's state for the Temporal UI (User Metadata), kept current. */
+  const showDetails = () => setCurrentDetails(describe(status, state));
   const adopt = (snapshot: CountsSnapshot) => {
     if (snapshot.version >= state.snapshot.version) state.snapshot = snapshot;
+    showDetails();
   };
   const requestPause = (reason: string | null, actor: string | null) => {
     if (state.paused) return;
@@ -351,6 +356,21 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     }
     throw err;
   }
+}
+
+/** Markdown the Temporal UI shows for the campaign: its status, reason and counts. */
+function describe(status: CampaignStatus, state: CarriedState): string {
+  const c = state.snapshot.counts;
+  const n = (k: keyof typeof c) => c[k] ?? 0;
+  const reason = state.reason ? ` — ${state.reason}` : '';
+  const actor = state.actor ? ` (by ${state.actor})` : '';
+  return [
+    `**${status}**${reason}${actor}`,
+    '',
+    '| pending | sending | sent | delivered | read | unknown | failed | skipped | cancelled |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${n('pending')} | ${n('sending')} | ${n('sent')} | ${n('delivered')} | ${n('read')} | ${n('unknown')} | ${n('failed')} | ${n('skipped')} | ${n('cancelled')} |`,
+  ].join('\n');
 }
 
 /** Milliseconds until the earlier of two deadlines (the second may be absent), at least 1. */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '#libs/config';
-import { startInfrastructure, type Infrastructure } from '#dev-stack';
+import { freePort, startInfrastructure, type Infrastructure } from '#dev-stack';
 import { z } from 'zod';
 
 // The global setup runs outside Jest's module system: it resolves `#libs/*` through package.json
@@ -19,6 +19,8 @@ const setupSettingsSchema = z.object({
     .string()
     .regex(/^[\w.-]+:\d+$/, 'must be host:port')
     .optional(),
+  /** With TEMPORAL_ADDRESS: the Web UI of that server, for the browser test. */
+  TEMPORAL_UI_URL: z.url().optional(),
 });
 
 /**
@@ -54,6 +56,8 @@ export default async function globalSetup(): Promise<void> {
     temporal: {
       dbFilename: path.join(dir, 'temporal.sqlite'),
       dynamicConfig: TEST_TEMPORAL_LIMITS,
+      // The Web UI too: the browser test drives it as an operator would.
+      uiPort: await freePort(),
     },
     log: (line) => process.stderr.write(`[test-setup] ${line}\n`),
   });
@@ -61,6 +65,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_URL = infra.databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
   process.env.TEST_TEMPORAL_OWNED = settings.TEMPORAL_ADDRESS ? '' : '1';
+  process.env.TEST_TEMPORAL_UI_URL = infra.temporalUiUrl ?? settings.TEMPORAL_UI_URL ?? '';
   process.env.TEST_TEMPORAL_MAX_SIGNALS = String(
     TEST_TEMPORAL_LIMITS['history.maximumSignalsPerExecution'],
   );

@@ -6,6 +6,7 @@ const testSettingsSchema = z.object({
   TEST_DATABASE_URL: z.string().optional(),
   TEST_TEMPORAL_ADDRESS: z.string().optional(),
   TEST_TEMPORAL_OWNED: z.string().optional(),
+  TEST_TEMPORAL_UI_URL: z.string().optional(),
   TEST_TEMPORAL_MAX_SIGNALS: z.coerce.number().optional(),
   TEST_CONTROL_URL: z.string().optional(),
   TEST_CONTROL_TOKEN: z.string().optional(),
@@ -20,6 +21,8 @@ export function testInfrastructure() {
   return {
     databaseUrl: s.TEST_DATABASE_URL,
     temporalAddress: s.TEST_TEMPORAL_ADDRESS,
+    /** The Temporal Web UI of the run's server, when there is one. */
+    temporalUiUrl: s.TEST_TEMPORAL_UI_URL,
     /** Temporal's per-execution signal cap in this run. */
     maxSignalsPerExecution: s.TEST_TEMPORAL_MAX_SIGNALS ?? 10_000,
     /** Restarts the run's Temporal dev server (same port and database file). */

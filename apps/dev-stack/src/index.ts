@@ -20,3 +20,4 @@ export {
   type InfrastructureOptions,
 } from './infrastructure.js';
 export { startEngine, type Engine, type EngineOptions } from './engine.js';
+export { chromiumPath, ensureChromium } from './browser.js';

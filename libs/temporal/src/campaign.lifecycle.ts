@@ -179,6 +179,8 @@ export class CampaignLifecycle {
         name: labels.name,
         template: `${labels.template.name} (${labels.template.language})`,
       },
+      // Shown in the Temporal UI beside the workflow id.
+      staticSummary: `${labels.name} · template ${labels.template.name} (${labels.template.language}) · from ${labels.sender}`,
     };
   }
 
