@@ -8,10 +8,9 @@ import pg from 'pg';
 import { z } from 'zod';
 import { loadConfig } from '#libs/config';
 import { normalisePhone } from '#libs/domain';
-import { startEngine, startInfrastructure, type Engine } from '#dev-stack';
+import { startEngine, startInfrastructure, terminalProgress, type Engine } from '#dev-stack';
 import { numbersOf, split } from './support/audience.js';
 import { cpuByChild, peakRssMb } from './support/proc.js';
-import { progressBar } from './support/progress.js';
 import { maxInWindow } from './support/windows.js';
 
 const USAGE = `npm run bench -- campaign [--recipients N] [--campaigns K] [--workers W]
@@ -193,7 +192,7 @@ async function run(engine: Engine, s: RunSettings) {
   );
   const ids = launched.map((c) => c.id);
 
-  const bar = progressBar('sending');
+  const bar = terminalProgress('sending');
   const deadline = Date.now() + s.timeoutMs;
   let statuses: string[];
   let total: number;

@@ -165,6 +165,14 @@ describe('a campaign, end to end', () => {
     process.stderr.write(`[campaign] last send ${lastAfterCancel} ms after the cancel request\n`);
     expect(lastAfterCancel).toBeLessThan(1_000);
     expect(done.status).toBe('cancelled');
+    // The workflow, closed, still answers progress, with the same cancelled and unsent rows.
+    const progress = await temporal.workflow
+      .getHandle(`campaign-${id}`)
+      .query<{ status: string; counts: CampaignView['counts'] }>('progress');
+    expect(progress.status).toBe('cancelled');
+    for (const state of ['pending', 'sending', 'unknown', 'cancelled'] as const) {
+      expect(progress.counts[state]).toBe(done.counts[state]);
+    }
     // Every row is final: sent ones settle, unsent ones are cancelled, none sent twice.
     expect(done.counts.cancelled).toBe(400 - final.length);
     expect(new Set(final.map((m) => m.to)).size).toBe(final.length);

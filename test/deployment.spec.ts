@@ -86,3 +86,18 @@ describe('deployment files', () => {
     expect(users.at(-1)).toBe('node');
   });
 });
+
+describe('.env.example', () => {
+  it('lists every setting each process reads', async () => {
+    const example = await readFile(new URL('.env.example', root), 'utf8');
+    const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const schemas = await Promise.all([
+      import('../apps/api/src/api.config.js').then((m) => m.apiConfigSchema),
+      import('../apps/worker/src/worker.config.js').then((m) => m.workerConfigSchema),
+      import('../apps/wa-sandbox/src/sandbox.config.js').then((m) => m.sandboxConfigSchema),
+      import('../apps/dev-stack/src/start.config.js').then((m) => m.startConfigSchema),
+    ]);
+    const missing = schemas.flatMap((s) => Object.keys(s.shape).filter((k) => !listed.has(k)));
+    expect([...new Set(missing)]).toEqual([]);
+  });
+});

@@ -21,3 +21,4 @@ export {
 } from './infrastructure.js';
 export { startEngine, type Engine, type EngineOptions } from './engine.js';
 export { chromiumPath, ensureChromium } from './browser.js';
+export { terminalProgress } from './progress.js';

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -62,7 +62,12 @@ async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
  * it fall back on the SDK's own download (which needs internet access).
  */
 export async function resolveTemporalBinary(
-  options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    log?: (line: string) => void;
+    /** Called as `go install` compiles each package (for a progress display). */
+    progress?: (packages: number) => void;
+  } = {},
 ): Promise<TemporalBinary> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
@@ -97,23 +102,48 @@ export async function resolveTemporalBinary(
 
   log(`building temporal CLI v${TEMPORAL_CLI_VERSION} with ${go} (once; cached in ${cacheDir})`);
   await mkdir(cacheDir, { recursive: true });
-  await run(
+  await goInstall(
     go,
     [
       'install',
+      '-v',
       '-trimpath',
       `-ldflags=-s -w -X ${MODULE}/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
       `${MODULE}/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
     ],
-    {
-      env: { ...env, GOBIN: cacheDir, CGO_ENABLED: '0' },
-      timeout: 30 * 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    },
+    { ...env, GOBIN: cacheDir, CGO_ENABLED: '0' },
+    options.progress,
   );
   const version = await versionOf(cached);
   if (version !== TEMPORAL_CLI_VERSION) {
     throw new Error(`built ${cached} but it reports version ${version ?? 'none'}`);
   }
   return { path: cached, source: 'go install', version };
+}
+
+/** Runs `go install -v`, counting the packages it reports; fails with its output on an error. */
+function goInstall(
+  go: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  progress?: (packages: number) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(go, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let packages = 0;
+    let tail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-8_000);
+      packages += text.split('\n').filter((l) => /^[\w.-]+(\/[\w.~-]+)+$/.test(l.trim())).length;
+      progress?.(packages);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`go install failed (exit ${code}):\n${tail.trim()}`));
+    });
+  });
 }

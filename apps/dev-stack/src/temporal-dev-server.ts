@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
 import { CAMPAIGN_SEARCH_ATTRIBUTES } from '#libs/temporal';
+import { terminalProgress } from './progress.js';
 import { resolveTemporalBinary, type TemporalBinary } from './temporal-binary.js';
 
 export interface TemporalDevServerOptions {
@@ -31,7 +32,9 @@ export async function startTemporalDevServer(
   options: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {
   claimSignals();
-  const binary = await resolveTemporalBinary({ log: options.log });
+  const progress = terminalProgress('building the Temporal CLI (once): packages compiled');
+  const binary = await resolveTemporalBinary({ log: options.log, progress: progress.update });
+  progress.end();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: binary.path
