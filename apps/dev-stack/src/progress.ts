@@ -6,7 +6,7 @@ export function terminalProgress(label: string, stream: NodeJS.WriteStream = pro
   const tty = stream.isTTY;
   let last = '';
   return {
-    update(done: number, total?: number, extra = '') {
+    update: (done: number, total?: number, extra = '') => {
       if (!tty) return;
       const width = 30;
       const bar =
@@ -17,7 +17,7 @@ export function terminalProgress(label: string, stream: NodeJS.WriteStream = pro
       if (line !== last) stream.write(`\r${line.padEnd(last.length)}`);
       last = line;
     },
-    end() {
+    end: () => {
       if (tty && last) stream.write('\n');
       last = '';
     },
