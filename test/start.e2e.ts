@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -113,6 +114,37 @@ describe('npm start', () => {
     expect(await answers(`${apiUrl}/health`)).toBe('refused');
     expect(await answers(sandboxUrl)).toBe('refused');
     expect(start.output).toContain('[start] stopped');
+  });
+
+  it('refuses to start, naming the setting and the fix, when a port it needs is taken', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => busy.close(resolve)));
+    const port = (busy.address() as AddressInfo).port;
+    const child = spawn(
+      process.execPath,
+      [path.join(projectRoot, 'dist/apps/dev-stack/src/start.main.js')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TEMPORAL_ADDRESS: testInfrastructure().temporalAddress,
+          DATABASE_URL: testInfrastructure().databaseUrl,
+          PORT: String(port),
+          SANDBOX_PORT: String(await freePort()),
+          WORKER_HTTP_PORT: String(await freePort()),
+          DATA_DIR: await mkdtemp(path.join(tmpdir(), 'wa-engine-start-')),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toContain(`already in use on 127.0.0.1: PORT=${port}`);
+    expect(output).toContain('set those variables to free ports');
+    expect(output).not.toContain('[api]');
   });
 
   it('works from a folder only its owner may enter, with its own embedded PostgreSQL', async () => {

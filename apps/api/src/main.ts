@@ -32,7 +32,15 @@ const openApi = SwaggerModule.createDocument(
 );
 SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'docs/openapi.json' });
 
-await app.listen(config.PORT, config.HOST);
+try {
+  await app.listen(config.PORT, config.HOST);
+} catch (err) {
+  if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+  process.stderr.write(
+    `api: ${config.HOST}:${config.PORT} is already in use; stop what uses it or set PORT to a free port\n`,
+  );
+  process.exit(1);
+}
 // Clients (and load balancers) keep connections open between calls; closing an idle one just
 // as a client reuses it fails that request, so idle connections are kept longer than theirs.
 const server = app.getHttpServer();

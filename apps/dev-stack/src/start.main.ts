@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfigOrExit } from '#libs/config';
 import { startInfrastructure } from './infrastructure.js';
+import { takenPorts } from './ports.js';
 import { projectRoot, SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
 import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
 import { SECRET_KEYS, startConfigSchema } from './start.config.js';
@@ -50,6 +51,21 @@ async function devSecrets() {
 }
 
 try {
+  const busy = await takenPorts(
+    {
+      PORT: config.PORT,
+      SANDBOX_PORT: config.WHATSAPP_API_BASE_URL ? undefined : config.SANDBOX_PORT,
+      WORKER_HTTP_PORT: config.WORKER_HTTP_PORT,
+      EMBEDDED_POSTGRES_PORT: config.DATABASE_URL ? undefined : config.EMBEDDED_POSTGRES_PORT,
+      TEMPORAL_PORT: config.TEMPORAL_ADDRESS ? undefined : config.TEMPORAL_PORT,
+      TEMPORAL_UI_PORT: config.TEMPORAL_ADDRESS ? undefined : config.TEMPORAL_UI_PORT,
+    },
+    '127.0.0.1',
+  );
+  if (busy) {
+    say(`cannot start: ${busy}`);
+    await shutdown(1);
+  }
   await mkdir(dataDir, { recursive: true });
   // Secrets the user set explicitly win over the generated ones.
   const chosen = Object.fromEntries(

@@ -68,7 +68,13 @@ const http = await startWorkerHttp(
   },
   config.WORKER_HTTP_PORT,
   config.HOST,
-);
+).catch((err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EADDRINUSE') throw err;
+  process.stderr.write(
+    `worker: ${config.HOST}:${config.WORKER_HTTP_PORT} is already in use; stop what uses it or set WORKER_HTTP_PORT\n`,
+  );
+  process.exit(1);
+});
 logger.info(
   { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS },
   `worker polling; metrics and health on http://${config.HOST}:${config.WORKER_HTTP_PORT}`,
