@@ -12,7 +12,7 @@ export const campaignWorkflowId = (campaignId: string) => `campaign-${campaignId
 export interface CampaignWorkflowInput {
   version: 1;
   campaignId: string;
-  tenantId: string;
+  workspaceId: string;
   /** How long to wait after the last send for delivery statuses before completing. */
   settleTimeoutMs: number;
   /** How long an `unknown` send waits for a status before it fails as `unknown_outcome`. */
@@ -78,7 +78,7 @@ export const setRateUpdate = defineUpdate<
 
 /** Custom search attributes that make campaigns findable in the Temporal UI. */
 export const campaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
-export const tenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+export const workspaceIdKey = defineSearchAttributeKey('WorkspaceId', SearchAttributeType.KEYWORD);
 /** The API's status words: launching, running, paused, completed, cancelled, failed. */
 export const campaignStatusKey = defineSearchAttributeKey(
   'CampaignStatus',
@@ -94,7 +94,7 @@ export const senderNumberKey = defineSearchAttributeKey(
 );
 export const CAMPAIGN_SEARCH_ATTRIBUTES = [
   campaignIdKey,
-  tenantIdKey,
+  workspaceIdKey,
   campaignStatusKey,
   campaignNameKey,
   senderNumberKey,

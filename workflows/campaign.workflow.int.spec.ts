@@ -176,7 +176,7 @@ describe('campaign workflow on the real Temporal server', () => {
   const input = (campaignId: string, extra: Partial<CampaignWorkflowInput> = {}) => ({
     version: 1 as const,
     campaignId,
-    tenantId: 't',
+    workspaceId: 't',
     settleTimeoutMs: 60_000,
     unknownWindowMs: 60_000,
     maxSignalsPerRun: 1_000,

@@ -7,3 +7,4 @@ export * from './slot-plan.js';
 export * from './retry-policy.js';
 export * from './text.js';
 export * from './audience-member.js';
+export * from './identity.js';

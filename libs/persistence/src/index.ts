@@ -27,4 +27,20 @@ export {
   type ClaimSettings,
   type SendOutcome,
 } from './repositories/send-queue.repository.js';
+export { SecretBox, type EncryptionKey } from './crypto/secret-box.js';
+export { IdentityRepository, sha256, type UserRecord } from './repositories/identity.repository.js';
+export {
+  LOGIN_THROTTLE,
+  SecurityRepository,
+  type AuditEntry,
+} from './repositories/security.repository.js';
+export {
+  SettingsRepository,
+  type WhatsAppCredentials,
+} from './repositories/settings.repository.js';
+export {
+  TemplateRepository,
+  type TemplateInput,
+  type TemplateView,
+} from './repositories/template.repository.js';
 export { MikroORM } from '@mikro-orm/postgresql';

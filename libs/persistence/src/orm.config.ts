@@ -3,7 +3,17 @@ import { Migrator } from '@mikro-orm/migrations';
 import { Audience, AudienceMember } from './entities/audience.entity.js';
 import { CampaignCounts, CampaignCountryCounts } from './entities/campaign-counts.entity.js';
 import { Campaign } from './entities/campaign.entity.js';
+import {
+  ApiKey,
+  AuditEvent,
+  IdempotencyKey,
+  LoginFailure,
+  RefreshToken,
+  User,
+  Workspace,
+} from './entities/identity.entity.js';
 import { RateLimit } from './entities/rate-limit.entity.js';
+import { Sender, Template, WhatsAppAccount } from './entities/template-and-settings.entity.js';
 import { Recipient } from './entities/recipient.entity.js';
 import { migrationsList } from './migrations/index.js';
 
@@ -22,6 +32,16 @@ export const entities = [
   CampaignCountryCounts,
   Audience,
   AudienceMember,
+  Workspace,
+  User,
+  RefreshToken,
+  ApiKey,
+  AuditEvent,
+  LoginFailure,
+  IdempotencyKey,
+  Template,
+  WhatsAppAccount,
+  Sender,
 ];
 
 /** One ORM configuration for the API, the worker, migrations and tests. */

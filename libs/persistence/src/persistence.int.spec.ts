@@ -4,6 +4,7 @@ import pg from 'pg';
 import { testInfrastructure } from '#test/setup/test-settings';
 import { ormOptions } from './orm.config.js';
 import { AudienceRepository } from './repositories/audience.repository.js';
+import { IdentityRepository } from './repositories/identity.repository.js';
 import { candidateQuery } from './repositories/claim-candidates.js';
 import { CampaignRepository } from './repositories/campaign.repository.js';
 import { RecipientRepository } from './repositories/recipient.repository.js';
@@ -20,6 +21,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
   let recipients: RecipientRepository;
   let audiences: AudienceRepository;
   let limits: RateLimitRepository;
+  let workspace: string;
 
   beforeAll(async () => {
     orm = await MikroORM.init(ormOptions({ databaseUrl: testInfrastructure().databaseUrl }));
@@ -27,6 +29,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
     recipients = new RecipientRepository(orm.em);
     audiences = new AudienceRepository(orm.em);
     limits = new RateLimitRepository(orm.em);
+    workspace = await new IdentityRepository(orm.em).createWorkspace('persistence spec');
   });
 
   afterAll(() => orm?.close());
@@ -50,7 +53,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
     await campaigns.create(
       {
         id,
-        tenantId: 't1',
+        workspaceId: workspace,
         name: 'n',
         templateName: 'tpl',
         templateLanguage: 'en',
@@ -352,7 +355,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
 
   it('freezes an uploaded audience once, skipping members whose variables do not fit', async () => {
     const audienceId = randomUUID();
-    await audiences.create(audienceId, 't1', 'upload');
+    await audiences.create(audienceId, workspace, 'upload');
     const members = phones(4).map((phone, i) => ({
       phone,
       country: 'GB',

@@ -19,7 +19,7 @@ import {
   retryFailedUpdate,
   senderNumberKey,
   setRateUpdate,
-  tenantIdKey,
+  workspaceIdKey,
   type CampaignWorkflowInput,
   type ControlRequest,
   type CountsChanged,
@@ -34,7 +34,7 @@ export interface CampaignLabels {
 
 export type CampaignSettings = Omit<
   CampaignWorkflowInput,
-  'version' | 'campaignId' | 'tenantId' | 'carried'
+  'version' | 'campaignId' | 'workspaceId' | 'carried'
 >;
 
 /** Client-side helpers for the campaign workflow: the API and tests start and steer it here. */
@@ -51,14 +51,14 @@ export class CampaignLifecycle {
    */
   async start(
     campaignId: string,
-    tenantId: string,
+    workspaceId: string,
     settings: CampaignSettings,
     labels: CampaignLabels,
   ) {
     const workflowId = campaignWorkflowId(campaignId);
     await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-      ...this.startOptions(campaignId, tenantId, labels, 'launching'),
-      args: [{ version: 1, campaignId, tenantId, ...settings }],
+      ...this.startOptions(campaignId, workspaceId, labels, 'launching'),
+      args: [{ version: 1, campaignId, workspaceId, ...settings }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     });
     return workflowId;
@@ -95,7 +95,7 @@ export class CampaignLifecycle {
    */
   async retryFailed(
     campaignId: string,
-    tenantId: string,
+    workspaceId: string,
     settings: CampaignSettings,
     labels: CampaignLabels,
     snapshot: CountsSnapshot,
@@ -104,13 +104,13 @@ export class CampaignLifecycle {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof campaignWorkflow>(
       'campaignWorkflow',
       {
-        ...this.startOptions(campaignId, tenantId, labels, 'running'),
+        ...this.startOptions(campaignId, workspaceId, labels, 'running'),
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         args: [
           {
             version: 1,
             campaignId,
-            tenantId,
+            workspaceId,
             ...settings,
             carried: {
               phase: 'sending',
@@ -159,7 +159,7 @@ export class CampaignLifecycle {
 
   private startOptions(
     campaignId: string,
-    tenantId: string,
+    workspaceId: string,
     labels: CampaignLabels,
     status: 'launching' | 'running',
   ) {
@@ -170,7 +170,7 @@ export class CampaignLifecycle {
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [
         { key: campaignIdKey, value: campaignId },
-        { key: tenantIdKey, value: tenantId },
+        { key: workspaceIdKey, value: workspaceId },
         { key: campaignStatusKey, value: status },
         { key: campaignNameKey, value: labels.name },
         { key: senderNumberKey, value: labels.sender },

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
+import { Workspace } from './identity.entity.js';
 
 /**
  * An uploaded audience: numbers and their template parameters, streamed in once and immutable
@@ -9,7 +10,7 @@ const AudienceSchema = defineEntity({
   tableName: 'audiences',
   properties: {
     id: p.uuid().primary(),
-    tenantId: p.string().length(64),
+    workspace: () => p.manyToOne(Workspace).deleteRule('cascade').index(),
     name: p.string().length(200),
     status: p.enum(['uploading', 'ready', 'failed'] as const).default('uploading'),
     members: p.integer().default(0),

@@ -1,12 +1,15 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
+import { Workspace } from './identity.entity.js';
 import { CAMPAIGN_STATUSES } from '#libs/domain';
 
 const CampaignSchema = defineEntity({
   name: 'Campaign',
   tableName: 'campaigns',
+  // Listing a workspace's campaigns, newest first, a page at a time.
+  indexes: [{ properties: ['workspace', 'createdAt', 'id'] }],
   properties: {
     id: p.uuid().primary(),
-    tenantId: p.string().length(64),
+    workspace: () => p.manyToOne(Workspace).deleteRule('cascade'),
     name: p.string().length(200),
     templateName: p.string().length(512),
     templateLanguage: p.string().length(16),

@@ -6,9 +6,9 @@ import type { AudienceRow } from './campaign.repository.js';
 export class AudienceRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async create(id: string, tenantId: string, name: string): Promise<void> {
+  async create(id: string, workspaceId: string, name: string): Promise<void> {
     const em = this.em.fork();
-    em.create(Audience, { id, tenantId, name, status: 'uploading' });
+    em.create(Audience, { id, workspace: workspaceId, name, status: 'uploading' });
     await em.flush();
   }
 
@@ -38,7 +38,7 @@ export class AudienceRepository {
     );
   }
 
-  findForTenant(tenantId: string, id: string): Promise<Audience | null> {
-    return this.em.fork().findOne(Audience, { id, tenantId });
+  findInWorkspace(workspaceId: string, id: string): Promise<Audience | null> {
+    return this.em.fork().findOne(Audience, { id, workspace: workspaceId });
   }
 }

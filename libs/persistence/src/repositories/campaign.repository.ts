@@ -12,7 +12,7 @@ import { campaignKey } from './send-queue.repository.js';
 
 export interface NewCampaign {
   id: string;
-  tenantId: string;
+  workspaceId: string;
   name: string;
   templateName: string;
   templateLanguage: string;
@@ -36,7 +36,7 @@ const toCounts = (raw: Record<string, number> | null | undefined): StatusCounts 
   return counts;
 };
 
-/** Campaign rows and their aggregate views. API reads are scoped by tenant; the worker reads by id. */
+/** Campaign rows and their aggregate views. API reads are scoped to a workspace; the worker reads by id. */
 export class CampaignRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -46,10 +46,11 @@ export class CampaignRepository {
    * the campaign's workflow (`freezeAudience`).
    */
   async create(campaign: NewCampaign, inline: AudienceRow[] | null): Promise<void> {
-    const { ratePerSecond, ...row } = campaign;
+    const { ratePerSecond, workspaceId, ...row } = campaign;
     await this.em.fork().transactional(async (em) => {
       em.create(Campaign, {
         ...row,
+        workspace: workspaceId,
         status: 'launching',
         frozenAt: inline ? new Date() : null,
         totalRecipients: inline?.length ?? 0,
@@ -107,11 +108,11 @@ export class CampaignRepository {
     });
   }
 
-  findForTenant(tenantId: string, id: string): Promise<Campaign | null> {
-    return this.em.fork().findOne(Campaign, { id, tenantId });
+  findInWorkspace(workspaceId: string, id: string): Promise<Campaign | null> {
+    return this.em.fork().findOne(Campaign, { id, workspace: workspaceId });
   }
 
-  /** Unscoped lookup for the worker, which acts on behalf of the campaign's own tenant. */
+  /** Unscoped lookup for the worker, which acts on behalf of the campaign's own workspace. */
   findById(id: string): Promise<Campaign | null> {
     return this.em.fork().findOne(Campaign, { id });
   }
