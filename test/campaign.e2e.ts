@@ -4,7 +4,7 @@ import {
   campaignNameKey,
   campaignStatusKey,
   senderNumberKey,
-  tenantIdKey,
+  workspaceIdKey,
 } from '#workflows/campaign.definitions';
 import { testInfrastructure } from './setup/test-settings.js';
 import { apiClient, type CampaignView } from './support/api-client.js';
@@ -55,11 +55,14 @@ describe('a campaign, end to end', () => {
     expect(done.counts).toMatchObject({ read: 50, pending: 0, sending: 0, failed: 0, unknown: 0 });
 
     const handle = temporal.workflow.getHandle(launched.workflowId);
+    // The row says completed a moment before the workflow closes.
+    await handle.result();
     const description = await handle.describe();
+    const me = (await api.call('GET', '/v1/auth/me')).body as { workspaceId: string };
     expect(description.status.name).toBe('COMPLETED');
-    // Findable in the Temporal UI by campaign, tenant, status, name and sender.
+    // Findable in the Temporal UI by campaign, workspace, status, name and sender.
     expect(description.typedSearchAttributes.get(campaignIdKey)).toBe(launched.id);
-    expect(description.typedSearchAttributes.get(tenantIdKey)).toBe('default');
+    expect(description.typedSearchAttributes.get(workspaceIdKey)).toBe(me.workspaceId);
     expect(description.typedSearchAttributes.get(campaignStatusKey)).toBe('completed');
     expect(description.typedSearchAttributes.get(campaignNameKey)).toBe('e2e campaign');
     expect(description.typedSearchAttributes.get(senderNumberKey)).toBe(engine.sender);
@@ -149,7 +152,7 @@ describe('a campaign, end to end', () => {
     const view = await api.campaign(id);
     expect(view).toMatchObject({
       statusReason: 'copy check',
-      statusActor: 'api:admin@example.com',
+      statusActor: `api:${engine.secrets.adminEmail}`,
     });
     expect(view.counts.sending + view.counts.unknown).toBe(0);
 

@@ -103,7 +103,7 @@ describe('npm start', () => {
 
     // The printed token command works as printed.
     const credentials = /-d '(\{"email".*\})'/.exec(start.output)?.[1] as string;
-    const token = await fetch(`${apiUrl}/v1/auth/token`, {
+    const token = await fetch(`${apiUrl}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: credentials,

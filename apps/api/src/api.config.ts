@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import {
   databaseSettings,
+  encryptionSettings,
   httpSettings,
   logSettings,
   temporalSettings,
-  whatsappSettings,
 } from '#libs/config';
 
 export const apiConfigSchema = z.object({
@@ -12,20 +12,64 @@ export const apiConfigSchema = z.object({
   ...temporalSettings.shape,
   ...httpSettings.shape,
   ...logSettings.shape,
+  ...encryptionSettings.shape,
   /** The Temporal Web UI operators use, linked from the API's root. */
   TEMPORAL_UI_URL: z.url().optional(),
-  WHATSAPP_APP_SECRET: whatsappSettings.shape.WHATSAPP_APP_SECRET,
-  WEBHOOK_VERIFY_TOKEN: z
-    .string({ error: 'required: the token Meta presents in the webhook verification handshake' })
-    .min(8, 'must be at least 8 characters'),
   JWT_SECRET: z
     .string({ error: 'required: the HMAC secret that signs access tokens' })
     .min(32, 'must be at least 32 characters'),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  ADMIN_EMAIL: z.email({ error: 'required: the seeded administrator e-mail' }),
-  ADMIN_PASSWORD: z
-    .string({ error: 'required: the seeded administrator password' })
-    .min(12, 'must be at least 12 characters'),
+  /** Access tokens are short-lived; the refresh token gets the next one. */
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
+  JWT_ISSUER: z.string().min(1).max(200).default('wa-campaign-engine'),
+  JWT_AUDIENCE: z.string().min(1).max(200).default('wa-campaign-engine-api'),
+  /** How long a refresh token (and so a session without activity) lives. */
+  REFRESH_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 86_400),
+  /** Where the first administrator comes from: needed until the first user exists. */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(1).optional(),
+  /** The first workspace's name. */
+  WORKSPACE_NAME: z.string().min(1).max(200).default('default'),
+  /** Lets anyone create a workspace of their own with POST /v1/auth/signup. */
+  SIGNUP_ENABLED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * Seeds the first workspace's WhatsApp account when it has none (afterwards an admin changes
+   * it with PUT /v1/settings/whatsapp).
+   */
+  WHATSAPP_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_APP_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+  WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be the numeric phone-number id')
+    .optional(),
+  /** Further phone-number ids of that account, comma-separated. */
+  WHATSAPP_PHONE_NUMBER_IDS: z
+    .string()
+    .regex(/^(\d+)(,\d+)*$/, 'must be comma-separated numeric phone-number ids')
+    .optional()
+    .transform((s) => (s ? s.split(',') : [])),
+  /**
+   * Behind a reverse proxy, which hops to trust for the client address (Express "trust proxy":
+   * a hop count, or addresses/subnets). Off by default: the socket's address is the client.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d+|[\w.:/, -]+)$/)
+    .optional(),
+  /** Requests per minute per client address: everything, sign-in routes, imports, webhooks. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  IMPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120_000),
+  /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -39,14 +83,6 @@ export const apiConfigSchema = z.object({
     .string()
     .regex(/^\d+(kb|mb)$/, 'must look like 512kb or 2mb')
     .default('2mb'),
-  /** The phone-number id campaigns send from unless they name another. */
-  WHATSAPP_PHONE_NUMBER_ID: whatsappSettings.shape.WHATSAPP_PHONE_NUMBER_ID,
-  /** Further phone-number ids campaigns may send from, comma-separated. */
-  WHATSAPP_PHONE_NUMBER_IDS: z
-    .string()
-    .regex(/^(\d+)(,\d+)*$/, 'must be comma-separated numeric phone-number ids')
-    .optional()
-    .transform((s) => (s ? s.split(',') : [])),
   /** How long a campaign waits after its last send for delivery statuses before completing. */
   CAMPAIGN_SETTLE_TIMEOUT_MS: z.coerce
     .number()

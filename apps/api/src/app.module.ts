@@ -2,17 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { createLogger } from '#libs/observability';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { ApiConfig } from './api.config.js';
 import { AudiencesModule } from './audiences/audiences.module.js';
+import { AccessGuard } from './auth/access.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { HealthController } from './health/health.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { throttlerOptions } from './http/rate-limit.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WorkspaceModule } from './workspace/workspace.module.js';
 
 @Module({})
 export class AppModule {
@@ -49,14 +53,24 @@ export class AppModule {
         }),
         ObservabilityModule,
         InfrastructureModule.forRoot(config),
+        ThrottlerModule.forRootAsync({
+          inject: [Reflector],
+          useFactory: (reflector: Reflector) => throttlerOptions(config, reflector),
+        }),
         AuthModule,
+        WorkspaceModule,
         CampaignsModule,
         AudiencesModule,
         RateLimitsModule,
         WebhooksModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        // Over-budget callers are turned away before anything else runs; then the access check.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useExisting: AccessGuard },
+      ],
     };
   }
 }

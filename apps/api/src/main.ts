@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '#libs/config';
@@ -17,8 +18,26 @@ const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(c
 });
 app.useLogger(app.get(Logger));
 app.useBodyParser('json', { limit: config.BODY_LIMIT });
+app.use(cookieParser());
+// Behind a reverse proxy the client's address comes from X-Forwarded-For, for the hops trusted.
+if (config.TRUST_PROXY !== undefined) {
+  const hops = Number(config.TRUST_PROXY);
+  app.set('trust proxy', Number.isInteger(hops) ? hops : config.TRUST_PROXY.split(','));
+}
 app.use(helmet());
-app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false });
+app.enableCors({
+  origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false,
+  // Browsers on an allowed origin send the session cookie and its CSRF header.
+  credentials: true,
+  allowedHeaders: [
+    'authorization',
+    'content-type',
+    'x-api-key',
+    'x-csrf-token',
+    'idempotency-key',
+    'x-request-id',
+  ],
+});
 app.enableShutdownHooks();
 
 const openApi = SwaggerModule.createDocument(
@@ -28,6 +47,7 @@ const openApi = SwaggerModule.createDocument(
     .setDescription('Durable WhatsApp template campaigns')
     .setVersion('1')
     .addBearerAuth()
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'apiKey')
     .build(),
 );
 SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'docs/openapi.json' });

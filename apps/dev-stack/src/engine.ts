@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { freePort } from '#libs/observability';
 import { SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
 import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
@@ -49,6 +49,16 @@ export interface Engine {
 }
 
 /**
+ * Engines that share a database share one deployment's encryption key (every API start
+ * re-encrypts all workspaces' credentials). For this test and benchmark tooling only, the key is
+ * derived from the database URL; real deployments set SECRETS_ENCRYPTION_KEYS.
+ */
+function sharedEncryptionKey(databaseUrl: string): string {
+  const key = createHash('sha256').update(`wa-campaign-engine test key ${databaseUrl}`).digest();
+  return `test:${key.toString('base64')}`;
+}
+
+/**
  * Starts the sandbox, the workers and the API as separate processes against the given
  * PostgreSQL and Temporal, on free ports, with fresh secrets and a task queue of their own, so
  * several engines (test files, benchmarks) can share one PostgreSQL and one Temporal server.
@@ -62,7 +72,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const secrets = {
     appSecret: secret(),
     verifyToken: secret(),
-    adminEmail: 'admin@example.com',
+    // Each engine signs in as its own administrator, so it gets a workspace of its own.
+    adminEmail: `admin-${randomBytes(4).toString('hex')}@example.com`,
     adminPassword: secret(),
     jwtSecret: randomBytes(32).toString('hex'),
     whatsappToken: secret(),
@@ -80,6 +91,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     WHATSAPP_APP_SECRET: secrets.appSecret,
     WEBHOOK_VERIFY_TOKEN: secrets.verifyToken,
     JWT_SECRET: secrets.jwtSecret,
+    SECRETS_ENCRYPTION_KEYS: sharedEncryptionKey(databaseUrl),
+    SIGNUP_ENABLED: 'true',
     ADMIN_EMAIL: secrets.adminEmail,
     ADMIN_PASSWORD: secrets.adminPassword,
     PORT: String(apiPort),
@@ -168,7 +181,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     },
     startWorker: launchWorker,
     async login() {
-      const res = await fetch(`${apiUrl}/v1/auth/token`, {
+      const res = await fetch(`${apiUrl}/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: secrets.adminEmail, password: secrets.adminPassword }),

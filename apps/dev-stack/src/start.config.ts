@@ -29,6 +29,7 @@ export const startConfigSchema = z.object({
   DATA_DIR: z.string().min(1).optional(),
   // Generated once into .data/dev-secrets.json when not set.
   JWT_SECRET: z.string().min(32).optional(),
+  SECRETS_ENCRYPTION_KEYS: z.string().min(1).optional(),
   ADMIN_PASSWORD: z.string().min(12).optional(),
   WHATSAPP_TOKEN: z.string().min(1).optional(),
   WHATSAPP_APP_SECRET: z.string().min(8).optional(),
@@ -38,6 +39,7 @@ export const startConfigSchema = z.object({
 
 export const SECRET_KEYS = [
   'JWT_SECRET',
+  'SECRETS_ENCRYPTION_KEYS',
   'ADMIN_PASSWORD',
   'WHATSAPP_TOKEN',
   'WHATSAPP_APP_SECRET',

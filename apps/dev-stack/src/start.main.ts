@@ -33,21 +33,25 @@ process.on('SIGTERM', () => void shutdown(0));
 /** Dev secrets are generated once and kept in .data so tokens survive restarts. */
 async function devSecrets() {
   const file = path.join(dataDir, 'dev-secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
-  } catch {
-    const secret = () => randomBytes(24).toString('base64url');
-    const secrets = {
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      ADMIN_PASSWORD: secret(),
-      WHATSAPP_TOKEN: secret(),
-      WHATSAPP_APP_SECRET: secret(),
-      WEBHOOK_VERIFY_TOKEN: secret(),
-      WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
-    };
+  const kept: Record<string, string> = await readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as Record<string, string>)
+    .catch(() => ({}));
+  const secret = () => randomBytes(24).toString('base64url');
+  const generated: Record<string, string> = {
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    SECRETS_ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
+    ADMIN_PASSWORD: secret(),
+    WHATSAPP_TOKEN: secret(),
+    WHATSAPP_APP_SECRET: secret(),
+    WEBHOOK_VERIFY_TOKEN: secret(),
+    WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
+  };
+  // Settings added since the file was written are generated once and added to it.
+  const secrets = { ...generated, ...kept };
+  if (Object.keys(generated).some((k) => !(k in kept))) {
     await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
   }
+  return secrets;
 }
 
 try {
@@ -165,7 +169,7 @@ try {
           ]),
       '',
       'Get an access token:',
-      `  curl -s -X POST ${apiUrl}/v1/auth/token -H 'content-type: application/json' \\`,
+      `  curl -s -X POST ${apiUrl}/v1/auth/login -H 'content-type: application/json' \\`,
       `    -d '{"email":"${config.ADMIN_EMAIL}","password":"${secrets.ADMIN_PASSWORD}"}'`,
       `(the generated dev secrets are in ${path.join(dataDir, 'dev-secrets.json')})`,
       '',

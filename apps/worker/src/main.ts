@@ -7,13 +7,15 @@ import {
   MikroORM,
   ormOptions,
   RateLimitRepository,
+  SecretBox,
   SendQueueRepository,
+  SettingsRepository,
 } from '#libs/persistence';
-import { WhatsAppClient } from '#libs/whatsapp';
 import { createCampaignActivities } from './activities/campaign.activities.js';
 import { startWorkerHttp } from './observability/worker-http.js';
 import { WorkerMetrics } from './observability/worker-metrics.js';
 import { sendSettings } from './sending/send-settings.js';
+import { WhatsAppAccounts } from './sending/whatsapp-accounts.js';
 import { workerConfigSchema } from './worker.config.js';
 
 const config = loadConfigOrExit(workerConfigSchema, 'worker');
@@ -31,12 +33,14 @@ Runtime.install({
 
 const metrics = new WorkerMetrics();
 const orm = await MikroORM.init(ormOptions({ databaseUrl: config.DATABASE_URL, poolMax: 20 }));
-const whatsapp = new WhatsAppClient({
-  baseUrl: config.WHATSAPP_API_BASE_URL,
-  apiVersion: config.WHATSAPP_API_VERSION,
-  token: config.WHATSAPP_TOKEN,
-  timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
-});
+const whatsapp = new WhatsAppAccounts(
+  new SettingsRepository(orm.em, SecretBox.fromSetting(config.SECRETS_ENCRYPTION_KEYS)),
+  {
+    baseUrl: config.WHATSAPP_API_BASE_URL,
+    apiVersion: config.WHATSAPP_API_VERSION,
+    timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
+  },
+);
 
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseSettings,
+  encryptionSettings,
   logSettings,
   portSchema,
   temporalSettings,
@@ -13,6 +14,7 @@ export const workerConfigSchema = z.object({
   ...databaseSettings.shape,
   ...temporalSettings.shape,
   ...whatsappSettings.shape,
+  ...encryptionSettings.shape,
   ...logSettings.shape,
   /** `/metrics` and `/health` of this worker. */
   WORKER_HTTP_PORT: portSchema.default(9464),

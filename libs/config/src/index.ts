@@ -6,4 +6,5 @@ export {
   portSchema,
   temporalSettings,
   whatsappSettings,
+  encryptionSettings,
 } from './settings.js';

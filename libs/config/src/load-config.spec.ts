@@ -1,18 +1,22 @@
 import { z } from 'zod';
 import { ConfigError, loadConfig } from './load-config.js';
-import { databaseSettings, temporalSettings, whatsappSettings } from './settings.js';
+import {
+  databaseSettings,
+  encryptionSettings,
+  temporalSettings,
+  whatsappSettings,
+} from './settings.js';
 
 describe('loadConfig', () => {
   const schema = z.object({
     ...databaseSettings.shape,
     ...temporalSettings.shape,
     ...whatsappSettings.shape,
+    ...encryptionSettings.shape,
   });
   const valid = {
     DATABASE_URL: 'postgres://u:p@localhost:5432/db',
-    WHATSAPP_TOKEN: 't',
-    WHATSAPP_PHONE_NUMBER_ID: '123',
-    WHATSAPP_APP_SECRET: 'secret-123',
+    SECRETS_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   };
 
   it('parses and applies defaults', () => {
@@ -38,7 +42,7 @@ describe('loadConfig', () => {
         ...valid,
         DATABASE_URL: 'mysql://x',
         WHATSAPP_API_VERSION: '24',
-        WHATSAPP_TOKEN: undefined,
+        SECRETS_ENCRYPTION_KEYS: 'k1:short',
       });
     } catch (err) {
       error = err as ConfigError;
@@ -46,9 +50,9 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const variables = error?.issues.map((i) => i.variable);
     expect(variables).toEqual(
-      expect.arrayContaining(['DATABASE_URL', 'WHATSAPP_API_VERSION', 'WHATSAPP_TOKEN']),
+      expect.arrayContaining(['DATABASE_URL', 'WHATSAPP_API_VERSION', 'SECRETS_ENCRYPTION_KEYS']),
     );
     expect(error?.message).toMatch(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
-    expect(error?.message).toMatch(/WHATSAPP_TOKEN: required/);
+    expect(error?.message).toMatch(/SECRETS_ENCRYPTION_KEYS: must be id:<32 bytes in base64>/);
   });
 });

@@ -25,14 +25,21 @@ export const whatsappSettings = z.object({
     .string()
     .regex(/^v\d+\.\d+$/, 'must look like v24.0')
     .default('v24.0'),
-  WHATSAPP_TOKEN: z.string({ error: 'required: the Cloud API access token' }).min(1),
-  WHATSAPP_PHONE_NUMBER_ID: z
-    .string({ error: 'required: the sending phone-number id' })
-    .regex(/^\d+$/, 'must be the numeric phone-number id'),
-  WHATSAPP_APP_SECRET: z
-    .string({ error: 'required: the Meta app secret that signs webhooks' })
-    .min(8, 'must be at least 8 characters'),
   WHATSAPP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+
+/**
+ * Keys that encrypt credentials at rest: `id:<32 bytes base64>`, comma-separated, the current
+ * key first; older keys only decrypt, and the API re-encrypts values under them at start-up.
+ */
+export const encryptionSettings = z.object({
+  SECRETS_ENCRYPTION_KEYS: z
+    .string({
+      error: 'required: id:<32 random bytes in base64>, e.g. k1:$(openssl rand -base64 32)',
+    })
+    .regex(/^[\w-]+:[A-Za-z0-9+/]{43}=(,[\w-]+:[A-Za-z0-9+/]{43}=)*$/, {
+      error: 'must be id:<32 bytes in base64>, comma-separated, the current key first',
+    }),
 });
 
 export const httpSettings = z.object({

@@ -9,6 +9,7 @@ import { candidateQuery } from './repositories/claim-candidates.js';
 import { CampaignRepository } from './repositories/campaign.repository.js';
 import { RecipientRepository } from './repositories/recipient.repository.js';
 import {
+  countryKey,
   SendQueueRepository,
   senderKey,
   type ClaimSettings,
@@ -127,11 +128,11 @@ describe('persistence against PostgreSQL with the real migrations', () => {
     it('gives a message one time that holds on the sender and its country at once', async () => {
       const { id, sender: from } = await newCampaign([...phones(20), ...phones(5, '+9198765')]);
       await limits.ensure(senderKey(from), 100);
-      await limits.set('country:IN', 4);
+      await limits.set(countryKey(workspace, 'IN'), 4);
       await sql(`update campaigns set countries = '{GB,IN}' where id = ?`, [id]);
       await queue.takeLease(id, 'l');
       const result = await queue.claim(id, 'l', from, { ...settings, maxAheadMs: 1_500 });
-      await limits.remove('country:IN');
+      await limits.remove(countryKey(workspace, 'IN'));
       if (result.kind !== 'claimed') throw new Error(result.kind);
       const india = result.rows.filter((r) => r.country === 'IN').map((r) => r.slotAt);
       const all = result.rows.map((r) => r.slotAt).sort((a, b) => a - b);
@@ -184,7 +185,13 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       const { id, sender: from } = await newCampaign(phones(3));
       await limits.ensure(senderKey(from), 100);
       await limits.throttle(senderKey(from), 20, 100);
-      const [view] = (await limits.list()).filter((l) => l.key === senderKey(from));
+      await orm.em
+        .fork()
+        .execute(`insert into senders (phone_number_id, workspace_id) values (?, ?)`, [
+          from,
+          workspace,
+        ]);
+      const [view] = (await limits.list(workspace)).filter((l) => l.key === senderKey(from));
       expect(view.effectiveRatePerSecond).toBeCloseTo(60);
       expect(view.throttleEvents).toBe(20);
       expect(view.throttledUntil!.getTime()).toBeGreaterThan(Date.now() + 5_000);
@@ -245,7 +252,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       if (result.kind !== 'claimed') throw new Error(result.kind);
       const [a, b, c, d, e, f] = result.rows.map((r) => r.id);
       // A delivery status that overtakes the send's own record.
-      await recipients.applyStatusEvents([
+      await recipients.applyStatusEvents(workspace, [
         { recipientId: b, wamid: 'wamid.b', status: 'delivered', at: new Date() },
       ]);
       await queue.record([
@@ -387,10 +394,14 @@ describe('persistence against PostgreSQL with the real migrations', () => {
     const at = new Date();
     const read = { recipientId: Number(a.id), wamid: `wamid.${a.id}`, status: 'read' as const, at };
     const delivered = { ...read, status: 'delivered' as const };
-    const first = await recipients.applyStatusEvents([delivered, read, read]);
+    const first = await recipients.applyStatusEvents(workspace, [delivered, read, read]);
     expect(first.map((c) => [c.id, c.status])).toEqual([[Number(a.id), 'read']]);
-    expect(await recipients.applyStatusEvents([read, delivered])).toEqual([]);
-    const byWamid = await recipients.applyStatusEvents([
+    expect(await recipients.applyStatusEvents(workspace, [read, delivered])).toEqual([]);
+    // A status naming another workspace's recipient changes nothing.
+    const other = await new IdentityRepository(orm.em).createWorkspace('another');
+    const forged = { ...read, recipientId: Number(b.id), wamid: `wamid.${b.id}` };
+    expect(await recipients.applyStatusEvents(other, [forged])).toEqual([]);
+    const byWamid = await recipients.applyStatusEvents(workspace, [
       {
         recipientId: null,
         wamid: `wamid.${b.id}`,

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { DomainError, safeText } from '#libs/domain';
 import { AudienceRepository } from '#libs/persistence';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { Roles } from '../auth/roles.decorator.js';
+import { RateLimit } from '../http/rate-limit.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { UploadAudienceUseCase, type UploadFormat } from './upload-audience.use-case.js';
 
@@ -24,6 +26,8 @@ export class AudiencesController {
   ) {}
 
   @Post()
+  @Roles('operator')
+  @RateLimit('import')
   @ApiOperation({
     summary:
       'Upload an audience of any size as a stream: CSV (header "phone,<variables…>") or NDJSON ({"phone","variables"} per line)',
@@ -45,16 +49,17 @@ export class AudiencesController {
         [{ field: 'content-type', reason: `${contentType ?? '(none)'} is not accepted` }],
       );
     }
-    return this.upload.execute(principal.tenantId, name ?? 'upload', format, req);
+    return this.upload.execute(principal.workspaceId, name ?? 'upload', format, req);
   }
 
   @Get(':id')
+  @Roles('viewer')
   @ApiOperation({ summary: 'An uploaded audience and its counts' })
   async findOne(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ZodValidationPipe(z.uuid(), 'id')) id: string,
   ) {
-    const audience = await this.audiences.findForTenant(principal.tenantId, id);
+    const audience = await this.audiences.findInWorkspace(principal.workspaceId, id);
     if (!audience) throw new DomainError('not_found', `audience ${id} not found`);
     return audience;
   }

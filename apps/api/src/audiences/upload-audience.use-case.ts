@@ -33,9 +33,9 @@ export class UploadAudienceUseCase {
     private readonly audiences: AudienceRepository,
   ) {}
 
-  async execute(tenantId: string, name: string, format: UploadFormat, body: Readable) {
+  async execute(workspaceId: string, name: string, format: UploadFormat, body: Readable) {
     const id = randomUUID();
-    await this.audiences.create(id, tenantId, name);
+    await this.audiences.create(id, workspaceId, name);
     const errors: RowError[] = [];
     let rejected = 0;
     let valid = 0;

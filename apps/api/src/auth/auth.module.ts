@@ -1,22 +1,26 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
+import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
-import { IssueTokenUseCase } from './issue-token.use-case.js';
-import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
 
 @Module({
   imports: [
+    PassportModule,
     JwtModule.registerAsync({
       inject: [API_CONFIG],
       useFactory: (config: ApiConfig) => ({
         secret: config.JWT_SECRET,
-        signOptions: { algorithm: 'HS256', expiresIn: config.JWT_TTL_SECONDS },
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
   ],
   controllers: [AuthController],
-  providers: [IssueTokenUseCase, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, JwtStrategy, AccessGuard],
+  exports: [AuthService, AccessGuard],
 })
 export class AuthModule {}

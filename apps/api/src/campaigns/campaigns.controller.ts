@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { createCampaignSchema, type CreateCampaignInput } from '#libs/domain';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { Roles } from '../auth/roles.decorator.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { ControlCampaignUseCase, type CampaignCommand } from './control-campaign.use-case.js';
 import { GetCampaignUseCase } from './get-campaign.use-case.js';
@@ -25,6 +26,7 @@ export class CampaignsController {
   ) {}
 
   @Post()
+  @Roles('operator')
   @ApiOperation({
     summary: 'Launch a template campaign to inline recipients or to an uploaded audience',
   })
@@ -33,16 +35,18 @@ export class CampaignsController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createCampaignSchema)) body: CreateCampaignInput,
   ) {
-    return this.launch.execute(principal.tenantId, body);
+    return this.launch.execute(principal.workspaceId, body);
   }
 
   @Get(':id')
+  @Roles('viewer')
   @ApiOperation({ summary: 'A campaign with its recipients counted by status and by country' })
   findOne(@CurrentPrincipal() principal: Principal, @Param('id', campaignId) id: string) {
-    return this.get.execute(principal.tenantId, id);
+    return this.get.execute(principal.workspaceId, id);
   }
 
   @Post(':id/:command')
+  @Roles('operator')
   @HttpCode(202)
   @ApiOperation({
     summary:
@@ -59,7 +63,7 @@ export class CampaignsController {
     command: CampaignCommand,
     @Body(new ZodValidationPipe(controlSchema)) body: { reason?: string },
   ) {
-    return this.control.execute(principal.tenantId, id, command, {
+    return this.control.execute(principal.workspaceId, id, command, {
       reason: body.reason,
       actor: `api:${principal.subject}`,
     });

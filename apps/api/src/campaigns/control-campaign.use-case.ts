@@ -21,12 +21,12 @@ export class ControlCampaignUseCase {
   ) {}
 
   async execute(
-    tenantId: string,
+    workspaceId: string,
     id: string,
     command: CampaignCommand,
     request: { reason?: string; actor: string },
   ) {
-    const campaign = await this.campaigns.findForTenant(tenantId, id);
+    const campaign = await this.campaigns.findInWorkspace(workspaceId, id);
     if (!campaign) throw new DomainError('not_found', `campaign ${id} not found`);
     const closed = CLOSED_CAMPAIGN_STATUSES.includes(campaign.status);
     if (command === 'retry-failed') {
@@ -35,8 +35,8 @@ export class ControlCampaignUseCase {
       }
       const { requeued } = await this.lifecycle.retryFailed(
         id,
-        tenantId,
-        this.launch.settings(),
+        workspaceId,
+        this.launch.workflowSettings(),
         {
           name: campaign.name,
           sender: campaign.senderPhoneNumberId,

@@ -8,8 +8,8 @@ import { campaignWorkflowId } from '#libs/temporal';
 export class GetCampaignUseCase {
   constructor(private readonly campaigns: CampaignRepository) {}
 
-  async execute(tenantId: string, id: string) {
-    const campaign = await this.campaigns.findForTenant(tenantId, id);
+  async execute(workspaceId: string, id: string) {
+    const campaign = await this.campaigns.findInWorkspace(workspaceId, id);
     if (!campaign) throw new DomainError('not_found', `campaign ${id} not found`);
     const snapshot = await this.campaigns.snapshot(id);
     return {

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, normalisePhone, type CreateCampaignInput } from '#libs/domain';
-import { AudienceRepository, CampaignRepository, type AudienceRow } from '#libs/persistence';
+import {
+  AudienceRepository,
+  CampaignRepository,
+  SettingsRepository,
+  type AudienceRow,
+} from '#libs/persistence';
 import { CampaignLifecycle, type CampaignSettings } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
@@ -30,31 +35,31 @@ export class LaunchCampaignUseCase {
     private readonly campaigns: CampaignRepository,
     private readonly audiences: AudienceRepository,
     private readonly lifecycle: CampaignLifecycle,
+    private readonly settings: SettingsRepository,
   ) {}
 
-  async execute(tenantId: string, input: CreateCampaignInput) {
-    const sender = input.sender ?? this.config.WHATSAPP_PHONE_NUMBER_ID;
-    const senders = [
-      this.config.WHATSAPP_PHONE_NUMBER_ID,
-      ...this.config.WHATSAPP_PHONE_NUMBER_IDS,
-    ];
-    if (!senders.includes(sender)) {
+  async execute(workspaceId: string, input: CreateCampaignInput) {
+    const senders = await this.settings.sendersOf(workspaceId);
+    const sender = input.sender ?? senders[0];
+    if (!sender || !senders.includes(sender)) {
       throw new DomainError('validation_failed', 'unknown sender', [
         {
           field: 'sender',
-          reason: `not a phone-number id this engine sends from (${senders.join(', ')})`,
+          reason: senders.length
+            ? `not a phone-number id of this workspace (${senders.join(', ')})`
+            : 'this workspace has no WhatsApp number yet: an admin sets one with PUT /v1/settings/whatsapp',
         },
       ]);
     }
     const { audience, rejected } = input.recipients
       ? this.inlineAudience(input)
       : { audience: null, rejected: [] };
-    if (input.audienceId) await this.checkUpload(tenantId, input.audienceId);
+    if (input.audienceId) await this.checkUpload(workspaceId, input.audienceId);
 
     const id = randomUUID();
     const labels = { name: input.name, sender, template: input.template };
     try {
-      await this.lifecycle.start(id, tenantId, this.settings(), labels);
+      await this.lifecycle.start(id, workspaceId, this.workflowSettings(), labels);
     } catch (err) {
       this.logger.error(
         { campaignId: id, workflowId: `campaign-${id}`, err: (err as Error).message },
@@ -66,7 +71,7 @@ export class LaunchCampaignUseCase {
       await this.campaigns.create(
         {
           id,
-          tenantId,
+          workspaceId,
           name: input.name,
           templateName: input.template.name,
           templateLanguage: input.template.language,
@@ -105,7 +110,7 @@ export class LaunchCampaignUseCase {
     };
   }
 
-  settings(): CampaignSettings {
+  workflowSettings(): CampaignSettings {
     return {
       settleTimeoutMs: this.config.CAMPAIGN_SETTLE_TIMEOUT_MS,
       unknownWindowMs: this.config.CAMPAIGN_UNKNOWN_WINDOW_MS,
@@ -155,8 +160,8 @@ export class LaunchCampaignUseCase {
     return { audience, rejected };
   }
 
-  private async checkUpload(tenantId: string, audienceId: string) {
-    const upload = await this.audiences.findForTenant(tenantId, audienceId);
+  private async checkUpload(workspaceId: string, audienceId: string) {
+    const upload = await this.audiences.findInWorkspace(workspaceId, audienceId);
     if (!upload) throw new DomainError('not_found', `audience ${audienceId} not found`);
     if (upload.status !== 'ready') {
       throw new DomainError('conflict', `audience ${audienceId} is ${upload.status}, not ready`);

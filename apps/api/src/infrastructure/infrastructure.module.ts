@@ -9,10 +9,15 @@ import type { Client } from '@temporalio/client';
 import {
   AudienceRepository,
   CampaignRepository,
+  IdentityRepository,
   MikroORM,
   ormOptions,
   RateLimitRepository,
   RecipientRepository,
+  SecretBox,
+  SecurityRepository,
+  SettingsRepository,
+  TemplateRepository,
 } from '#libs/persistence';
 import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
@@ -68,6 +73,17 @@ export class InfrastructureModule implements OnApplicationShutdown {
           inject: [MikroORM],
           useFactory: (orm: MikroORM) => new RateLimitRepository(orm.em),
         },
+        ...[IdentityRepository, SecurityRepository, TemplateRepository].map((Repository) => ({
+          provide: Repository,
+          inject: [MikroORM],
+          useFactory: (orm: MikroORM) => new Repository(orm.em),
+        })),
+        {
+          provide: SettingsRepository,
+          inject: [MikroORM],
+          useFactory: (orm: MikroORM) =>
+            new SettingsRepository(orm.em, SecretBox.fromSetting(config.SECRETS_ENCRYPTION_KEYS)),
+        },
         {
           provide: CampaignLifecycle,
           inject: [TEMPORAL_CLIENT],
@@ -82,6 +98,10 @@ export class InfrastructureModule implements OnApplicationShutdown {
         RecipientRepository,
         AudienceRepository,
         RateLimitRepository,
+        IdentityRepository,
+        SecurityRepository,
+        TemplateRepository,
+        SettingsRepository,
         CampaignLifecycle,
       ],
     };

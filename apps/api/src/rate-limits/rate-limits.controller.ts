@@ -2,7 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainError } from '#libs/domain';
-import { countryKey, RateLimitRepository, senderKey } from '#libs/persistence';
+import { countryKey, RateLimitRepository, senderKey, SettingsRepository } from '#libs/persistence';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { Roles } from '../auth/roles.decorator.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 
 const senderSchema = z
@@ -23,61 +25,82 @@ const country = new ZodValidationPipe(
 );
 
 /**
- * The global rate limiter's settings: a rate per sender number and, as operator policy, per
- * destination country. Changes apply to every running campaign within one reservation.
+ * A workspace's limiter settings: a rate per sender number of the workspace and, as its own
+ * policy, per destination country. Changes apply to its running campaigns within one
+ * reservation. Reading needs the viewer role; changing them is an admin's setting.
  */
 @ApiTags('rate limits')
 @ApiBearerAuth()
 @Controller('v1/rate-limits')
 export class RateLimitsController {
-  constructor(private readonly limits: RateLimitRepository) {}
+  constructor(
+    private readonly limits: RateLimitRepository,
+    private readonly settings: SettingsRepository,
+  ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every sender and country limit, with throttling and halts' })
-  async list() {
-    const all = await this.limits.list();
+  @Roles('viewer')
+  @ApiOperation({ summary: "The workspace's sender and country limits, with throttling and halts" })
+  async list(@CurrentPrincipal() principal: Principal) {
+    const all = await this.limits.list(principal.workspaceId);
     const strip = (prefix: string) =>
       all
         .filter((l) => l.key.startsWith(prefix))
         .map(({ key, ...rest }) => ({ id: key.slice(prefix.length), ...rest }));
-    return { senders: strip('sender:'), countries: strip('country:') };
+    return {
+      senders: strip('sender:'),
+      countries: strip(countryKey(principal.workspaceId, '')),
+    };
   }
 
   @Put('senders/:id')
+  @Roles('admin')
   @ApiOperation({ summary: "Set a sender number's rate, or lift its halt" })
   @ApiBody({ schema: z.toJSONSchema(senderSchema, { io: 'input' }) as object })
   async setSender(
+    @CurrentPrincipal() principal: Principal,
     @Param('id', senderId) id: string,
     @Body(new ZodValidationPipe(senderSchema)) body: z.infer<typeof senderSchema>,
   ) {
+    if (!(await this.settings.sendersOf(principal.workspaceId)).includes(id)) {
+      throw new DomainError('not_found', `sender ${id} is not a number of this workspace`);
+    }
     if (body.ratePerSecond !== undefined) await this.limits.set(senderKey(id), body.ratePerSecond);
     if (body.halted === false) await this.limits.clearHalt(senderKey(id));
-    return this.one(senderKey(id));
+    return this.one(principal.workspaceId, senderKey(id), 'sender:');
   }
 
   @Put('countries/:country')
+  @Roles('admin')
   @ApiOperation({ summary: 'Limit the messages per second to one destination country' })
   @ApiBody({ schema: z.toJSONSchema(countrySchema) as object })
   async setCountry(
+    @CurrentPrincipal() principal: Principal,
     @Param('country', country) cc: string,
     @Body(new ZodValidationPipe(countrySchema)) body: z.infer<typeof countrySchema>,
   ) {
-    await this.limits.set(countryKey(cc), body.ratePerSecond);
-    return this.one(countryKey(cc));
+    const key = countryKey(principal.workspaceId, cc);
+    await this.limits.set(key, body.ratePerSecond);
+    return this.one(principal.workspaceId, key, countryKey(principal.workspaceId, ''));
   }
 
   @Delete('countries/:country')
+  @Roles('admin')
   @HttpCode(204)
   @ApiOperation({ summary: "Remove a country's limit" })
-  async removeCountry(@Param('country', country) cc: string) {
-    if (!(await this.limits.remove(countryKey(cc)))) {
+  async removeCountry(
+    @CurrentPrincipal() principal: Principal,
+    @Param('country', country) cc: string,
+  ) {
+    if (!(await this.limits.remove(countryKey(principal.workspaceId, cc)))) {
       throw new DomainError('not_found', `no limit for country ${cc}`);
     }
   }
 
-  private async one(key: string) {
-    const found = (await this.limits.list()).find((l) => l.key === key);
-    if (!found) throw new DomainError('not_found', `no limit ${key}`);
-    return found;
+  private async one(workspaceId: string, key: string, prefix: string) {
+    const found = (await this.limits.list(workspaceId)).find((l) => l.key === key);
+    if (!found) throw new DomainError('not_found', `no limit ${key.slice(prefix.length)}`);
+    const { key: _, ...rest } = found;
+    return { id: key.slice(prefix.length), ...rest };
   }
 }

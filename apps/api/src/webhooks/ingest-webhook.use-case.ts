@@ -25,7 +25,8 @@ export class IngestWebhookUseCase {
     private readonly signals: StatusSignalBatcher,
   ) {}
 
-  async execute(webhook: ParsedWebhook) {
+  /** Applies one workspace's share of a delivery (its signature and numbers checked already). */
+  async execute(workspaceId: string, webhook: ParsedWebhook) {
     if (webhook.skipped.length) {
       const first = webhook.skipped[0];
       this.logger.warn(
@@ -46,7 +47,7 @@ export class IngestWebhookUseCase {
         errorClass: cls === 'transient' || cls === 'throttled' ? 'transient' : 'permanent',
       };
     });
-    const changes = await this.recipients.applyStatusEvents(events);
+    const changes = await this.recipients.applyStatusEvents(workspaceId, events);
 
     const stops = new Map<string, NonNullable<CountsChanged['stop']>>();
     for (const change of changes) {

@@ -4,7 +4,7 @@ import {
   Header,
   Headers,
   HttpCode,
-  Inject,
+  Logger,
   Post,
   Query,
   Req,
@@ -13,6 +13,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError } from '#libs/domain';
+import { SettingsRepository } from '#libs/persistence';
 import {
   answerVerificationChallenge,
   parseWebhook,
@@ -20,28 +21,40 @@ import {
   verifyWebhookSignature,
   WebhookPayloadError,
 } from '#libs/whatsapp';
-import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import { Public } from '../auth/public.decorator.js';
+import { RateLimit } from '../http/rate-limit.js';
 import { ApiMetrics } from '../observability/api-metrics.js';
 import { IngestWebhookUseCase } from './ingest-webhook.use-case.js';
+import { WebhookAccounts } from './webhook-accounts.js';
 
-/** Meta's webhook endpoint: the verification handshake and signed event deliveries. */
+/**
+ * Meta's webhook endpoint: the verification handshake and signed event deliveries. A delivery is
+ * routed by the phone-number ids it names to their workspaces and must carry a valid
+ * X-Hub-Signature-256 under one of those workspaces' app secrets; events of numbers whose
+ * workspace did not sign it are skipped.
+ */
 @ApiExcludeController()
 @Public()
+@RateLimit('webhook')
 @Controller('webhooks/whatsapp')
 export class WhatsAppWebhookController {
+  private readonly logger = new Logger('webhooks');
+
   constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly accounts: WebhookAccounts,
+    private readonly settings: SettingsRepository,
     private readonly ingest: IngestWebhookUseCase,
     private readonly metrics: ApiMetrics,
   ) {}
 
   @Get()
   @Header('content-type', 'text/plain')
-  verify(@Query() query: Record<string, unknown>): string {
-    const challenge = answerVerificationChallenge(query, this.config.WEBHOOK_VERIFY_TOKEN);
-    if (challenge === null) throw new DomainError('forbidden', 'verification token mismatch');
-    return challenge;
+  async verify(@Query() query: Record<string, unknown>): Promise<string> {
+    for (const token of await this.settings.verifyTokens()) {
+      const challenge = answerVerificationChallenge(query, token);
+      if (challenge !== null) return challenge;
+    }
+    throw new DomainError('forbidden', 'verification token mismatch');
   }
 
   @Post()
@@ -52,8 +65,21 @@ export class WhatsAppWebhookController {
   ) {
     const stop = this.metrics.webhookIntake.startTimer();
     try {
-      if (!verifyWebhookSignature(req.rawBody, signature, this.config.WHATSAPP_APP_SECRET)) {
-        throw new DomainError('unauthorized', 'missing or invalid X-Hub-Signature-256');
+      const signedBy = new Set<string>();
+      const accountOf = new Map<string, string>();
+      for (const id of WebhookAccounts.phoneNumberIds(req.body)) {
+        const account = await this.accounts.of(id);
+        if (!account) continue;
+        accountOf.set(id, account.workspaceId);
+        if (verifyWebhookSignature(req.rawBody, signature, account.appSecret)) {
+          signedBy.add(account.workspaceId);
+        }
+      }
+      if (signedBy.size === 0) {
+        throw new DomainError(
+          'unauthorized',
+          'missing or invalid X-Hub-Signature-256 for the numbers this delivery names',
+        );
       }
       let webhook;
       try {
@@ -68,9 +94,34 @@ export class WhatsAppWebhookController {
       this.metrics.webhookEvents.inc({ kind: 'message' }, webhook.messages.length);
       this.metrics.webhookEvents.inc({ kind: 'preference' }, webhook.preferences.length);
       this.metrics.webhookEvents.inc({ kind: 'skipped' }, webhook.skipped.length);
-      const result = await this.ingest.execute(webhook);
-      this.metrics.statusesApplied.inc(result.applied);
-      return result;
+      let applied = 0;
+      let unrouted = 0;
+      for (const workspaceId of signedBy) {
+        const mine = (e: { phoneNumberId: string | undefined }) =>
+          e.phoneNumberId !== undefined && accountOf.get(e.phoneNumberId) === workspaceId;
+        const result = await this.ingest.execute(workspaceId, {
+          statuses: webhook.statuses.filter(mine),
+          messages: webhook.messages.filter(mine),
+          preferences: webhook.preferences.filter(mine),
+          skipped: webhook.skipped,
+        });
+        applied += result.applied;
+      }
+      const routed = (e: { phoneNumberId: string | undefined }) =>
+        e.phoneNumberId !== undefined && signedBy.has(accountOf.get(e.phoneNumberId) ?? '');
+      unrouted =
+        webhook.statuses.filter((e) => !routed(e)).length +
+        webhook.messages.filter((e) => !routed(e)).length +
+        webhook.preferences.filter((e) => !routed(e)).length;
+      if (unrouted) {
+        this.logger.warn(`skipped ${unrouted} event(s) of numbers this signature does not cover`);
+      }
+      this.metrics.statusesApplied.inc(applied);
+      return {
+        statuses: webhook.statuses.length,
+        applied,
+        skipped: webhook.skipped.length + unrouted,
+      };
     } finally {
       stop();
     }

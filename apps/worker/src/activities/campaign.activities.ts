@@ -5,17 +5,18 @@ import {
   type RateLimitRepository,
   type SendQueueRepository,
 } from '#libs/persistence';
-import type { WhatsAppClient } from '#libs/whatsapp';
 import type { CampaignActivities } from '#workflows/campaign.activities';
 import type { WorkerMetrics } from '../observability/worker-metrics.js';
 import type { SendSettings } from '../sending/send-session.js';
+import type { WhatsAppAccounts } from '../sending/whatsapp-accounts.js';
 import { createSendRecipients } from './send-recipients.activity.js';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
   rateLimits: RateLimitRepository;
   queue: SendQueueRepository;
-  whatsapp: WhatsAppClient;
+  /** Each workspace sends with its own Cloud API token. */
+  whatsapp: WhatsAppAccounts;
   sendSettings: SendSettings;
   /** The rate a sender gets until an operator sets one. */
   defaultSenderRate: number;

@@ -24,6 +24,7 @@ export function createSendRecipients(deps: CampaignActivityDeps) {
     const campaign = await deps.campaigns.findById(campaignId);
     if (!campaign) throw new Error(`campaign ${campaignId} does not exist`);
     const sender = campaign.senderPhoneNumberId;
+    const whatsapp = await deps.whatsapp.clientFor(campaign.workspace.id);
     await deps.rateLimits.ensure(senderKey(sender), deps.defaultSenderRate);
 
     const { workflowExecution, activityId, attempt } = ctx.info;
@@ -50,7 +51,7 @@ export function createSendRecipients(deps: CampaignActivityDeps) {
       },
       observe: deps.metrics && sessionObserver(deps.metrics, sender),
       send: (row: ClaimedRecipient) =>
-        deps.whatsapp.sendTemplate(
+        whatsapp.sendTemplate(
           sender,
           row.phone.replace(/^\+/, ''),
           { ...template, components: bodyComponents(row.variables) },

@@ -34,6 +34,10 @@ export class IdentityRepository {
     return workspace.id;
   }
 
+  async removeWorkspace(id: string): Promise<void> {
+    await this.em.fork().nativeDelete(Workspace, { id });
+  }
+
   async createUser(
     workspaceId: string,
     email: string,
@@ -89,6 +93,24 @@ export class IdentityRepository {
     await em.flush();
     if (change.disabled) await this.revokeUserTokens(id);
     return toUser(user);
+  }
+
+  async setPassword(id: string, passwordHash: string): Promise<void> {
+    await this.em.fork().nativeUpdate(User, { id }, { passwordHash });
+  }
+
+  /** Admins of the workspace who can still sign in: the last one may not be demoted or disabled. */
+  async activeAdmins(workspaceId: string): Promise<number> {
+    return this.em.fork().count(User, { workspace: workspaceId, role: 'admin', disabledAt: null });
+  }
+
+  async workspaceByName(name: string): Promise<{ id: string; users: number } | null> {
+    const [row] = await this.em.fork().execute<{ id: string; users: string }[]>(
+      `select w.id, (select count(*) from users u where u.workspace_id = w.id) as users
+       from workspaces w where w.name = ? order by w.created_at limit 1`,
+      [name],
+    );
+    return row ? { id: row.id, users: Number(row.users) } : null;
   }
 
   // --- refresh tokens ---

@@ -47,12 +47,16 @@ export function throttleCut(refused: number, attempted: number): number {
 export class RateLimitRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async list(): Promise<RateLimitView[]> {
+  /** A workspace's limits: those of its sender numbers and its country limits. */
+  async list(workspaceId: string): Promise<RateLimitView[]> {
     const rows = await this.em
       .fork()
       .execute<(RateLimitRow & { throttle_events: string; halted_at: Date | null; now: number })[]>(
-        `select *, extract(epoch from clock_timestamp()) * 1000 as now
-       from rate_limits where key not like 'campaign:%' order by key`,
+        `select *, extract(epoch from clock_timestamp()) * 1000 as now from rate_limits
+         where key like 'country:' || ? || ':%'
+            or key in (select 'sender:' || phone_number_id from senders where workspace_id = ?)
+         order by key`,
+        [workspaceId, workspaceId],
       );
     return rows.map((r) => ({
       key: r.key,

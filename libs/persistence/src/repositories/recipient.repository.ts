@@ -16,7 +16,14 @@ export class RecipientRepository {
    * row moves at most once, to the highest status of the batch, and only to a higher rank than
    * it has (the row's current status is read under its lock). Returns the rows that moved.
    */
-  async applyStatusEvents(events: StatusEventInput[]): Promise<AppliedStatus[]> {
+  /**
+   * Applies delivery statuses to the recipients of one workspace's campaigns: an event naming
+   * another workspace's recipient changes nothing.
+   */
+  async applyStatusEvents(
+    workspaceId: string,
+    events: StatusEventInput[],
+  ): Promise<AppliedStatus[]> {
     const withIds = await this.resolveIds(events);
     const best = bestEventPerRecipient(withIds);
     if (best.length === 0) return [];
@@ -45,8 +52,9 @@ export class RecipientRepository {
            error_message = case when b.status = 'failed' then b.error_message else r.error_message end,
            error_class = case when b.status = 'failed' then b.error_class else r.error_class end,
            updated_at = now()
-         from b
-         where r.id = b.id and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
+         from b, campaigns c
+         where r.id = b.id and c.id = r.campaign_id and c.workspace_id = ?
+           and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
          returning r.id, r.campaign_id, r.status, r.wamid, r.error_code, r.error_message`,
         [
           JSON.stringify(
@@ -60,6 +68,7 @@ export class RecipientRepository {
               error_class: e.status === 'failed' ? (e.errorClass ?? 'permanent') : null,
             })),
           ),
+          workspaceId,
           JSON.stringify(STATUS_RANK),
           JSON.stringify(STATUS_RANK),
         ],

@@ -12,7 +12,9 @@ import { candidateQuery, type CandidateRow } from './claim-candidates.js';
 import { retryOnDeadlock } from './retry-on-deadlock.js';
 
 export const senderKey = (phoneNumberId: string) => `sender:${phoneNumberId}`;
-export const countryKey = (country: string) => `country:${country}`;
+/** Country limits are a workspace's policy: each workspace has its own. */
+export const countryKey = (workspaceId: string, country: string) =>
+  `country:${workspaceId}:${country}`;
 export const campaignKey = (campaignId: string) => `campaign:${campaignId}`;
 
 /** A recipient reserved for sending, with its send slot. */
@@ -145,18 +147,21 @@ export class SendQueueRepository {
     // Copied: a reservation that rolls back must not move the cursors on.
     const cursors = new Map(this.cursors.get(campaignId) ?? []);
     const result = await this.em.fork().transactional(async (em): Promise<ClaimResult> => {
-      const [campaign] = await em.execute<{ countries: string[]; db_now: number }[]>(
-        `select countries, extract(epoch from clock_timestamp()) * 1000 as db_now
+      const [campaign] = await em.execute<
+        { countries: string[]; workspace_id: string; db_now: number }[]
+      >(
+        `select countries, workspace_id, extract(epoch from clock_timestamp()) * 1000 as db_now
          from campaigns where id = ? and send_lease = ? and status = 'running'
          for no key update`,
         [campaignId, lease],
       );
       if (!campaign) return { kind: 'lost' };
       const dbNow = Number(campaign.db_now);
+      const countryKeyOf = (country: string) => countryKey(campaign.workspace_id, country);
       const keyNames = [
         senderKey(sender),
         campaignKey(campaignId),
-        ...campaign.countries.map(countryKey),
+        ...campaign.countries.map(countryKeyOf),
       ];
       const keyRows = await em.execute<RateLimitRow[]>(
         `select key, rate_per_second, next_at, throttle_factor, throttled_until, halted_reason
@@ -183,10 +188,10 @@ export class SendQueueRepository {
         if (name !== senderKey(sender)) key.toleranceMs = tolerance;
       }
       const shared = [senderKey(sender), campaignKey(campaignId)].filter((k) => keys[k]);
-      const limited = campaign.countries.filter((c) => keys[countryKey(c)]);
+      const limited = campaign.countries.filter((c) => keys[countryKeyOf(c)]);
       const limitedSet = Object.fromEntries(limited.map((c) => [c, true]));
       const groups: SlotGroup[] = [
-        ...limited.map((c) => ({ id: c, keys: [...shared, countryKey(c)], waiting: 0 })),
+        ...limited.map((c) => ({ id: c, keys: [...shared, countryKeyOf(c)], waiting: 0 })),
         { id: OTHERS, keys: shared, waiting: 0 },
       ];
       const from = dbNow + settings.leadMs;

@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { IdentityRepository, SecurityRepository, SettingsRepository } from '#libs/persistence';
+import { API_CONFIG, type ApiConfig } from '../api.config.js';
+import { AuthService } from '../auth/auth.service.js';
+
+/**
+ * At start-up: creates the first workspace and administrator from ADMIN_EMAIL/ADMIN_PASSWORD
+ * when that user does not exist yet, seeds the workspace's WhatsApp account from the
+ * WHATSAPP_* settings when it has none, and re-encrypts credentials stored under an older key.
+ */
+@Injectable()
+export class BootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('bootstrap');
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly auth: AuthService,
+    private readonly identity: IdentityRepository,
+    private readonly settings: SettingsRepository,
+    private readonly security: SecurityRepository,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const workspaceId = await this.ensureAdmin();
+    if (workspaceId) await this.seedWhatsApp(workspaceId);
+    const rotated = await this.settings.rotateKeys();
+    if (rotated) this.logger.log(`re-encrypted the credentials of ${rotated} workspace(s)`);
+  }
+
+  private async ensureAdmin(): Promise<string | null> {
+    const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = this.config;
+    if (!email) return null;
+    const existing = await this.identity.userByEmail(email);
+    if (existing) return existing.workspaceId;
+    if (!password) {
+      throw new Error(
+        `ADMIN_PASSWORD is required to create the administrator ${email}: set it (12+ characters, not a common password)`,
+      );
+    }
+    // A workspace of that name without users (left by an upgrade) is taken over; else a new one.
+    const found = await this.identity.workspaceByName(this.config.WORKSPACE_NAME);
+    const workspaceId =
+      found && found.users === 0
+        ? found.id
+        : await this.identity.createWorkspace(this.config.WORKSPACE_NAME);
+    const user = await this.auth.createUser(workspaceId, email, password, 'admin').catch((err) => {
+      const reason = (err as { details?: { reason: string }[] }).details?.[0]?.reason;
+      throw new Error(`ADMIN_PASSWORD ${reason ?? (err as Error).message}: choose another`, {
+        cause: err,
+      });
+    });
+    await this.security.audit({
+      workspaceId,
+      actor: 'system',
+      action: 'user.created',
+      target: user.email,
+      details: { role: 'admin', from: 'ADMIN_EMAIL' },
+    });
+    this.logger.log(`created administrator ${user.email}`);
+    return workspaceId;
+  }
+
+  private async seedWhatsApp(workspaceId: string): Promise<void> {
+    const c = this.config;
+    if (!c.WHATSAPP_TOKEN || !c.WHATSAPP_APP_SECRET || !c.WEBHOOK_VERIFY_TOKEN) return;
+    if (!c.WHATSAPP_PHONE_NUMBER_ID) return;
+    if ((await this.settings.describeWhatsApp(workspaceId)).configured) return;
+    const ids = [...new Set([c.WHATSAPP_PHONE_NUMBER_ID, ...c.WHATSAPP_PHONE_NUMBER_IDS])];
+    const { taken } = await this.settings.saveWhatsApp(
+      workspaceId,
+      {
+        token: c.WHATSAPP_TOKEN,
+        appSecret: c.WHATSAPP_APP_SECRET,
+        verifyToken: c.WEBHOOK_VERIFY_TOKEN,
+      },
+      ids,
+    );
+    if (taken.length) {
+      throw new Error(
+        `WHATSAPP_PHONE_NUMBER_ID(S) ${taken.join(', ')} already belong to another workspace`,
+      );
+    }
+    await this.security.audit({
+      workspaceId,
+      actor: 'system',
+      action: 'settings.whatsapp_changed',
+      details: { phoneNumberIds: ids, from: 'WHATSAPP_* settings' },
+    });
+    this.logger.log(`seeded the WhatsApp account (${ids.join(', ')})`);
+  }
+}
