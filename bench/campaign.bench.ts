@@ -179,6 +179,11 @@ async function run(engine: Engine, s: RunSettings) {
   const uploadSeconds = (Date.now() - uploadStarted) / 1000;
   log(`uploaded ${s.recipients} recipients in ${uploadSeconds.toFixed(1)} s`);
 
+  await api('POST', '/v1/templates', {
+    name: 'bench_template',
+    language: 'en',
+    category: 'MARKETING',
+  });
   const cpuBefore = await cpuSnapshot(engine);
   const launchedAt = Date.now();
   const launched = await Promise.all(

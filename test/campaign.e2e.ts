@@ -44,7 +44,11 @@ describe('a campaign, end to end', () => {
   it('sends 50 recipients once each, records every status up to read, and completes', async () => {
     await engine.sandbox('/sandbox/messages', { method: 'DELETE' });
     const numbers = testNumbers(50);
-    const launched = await api.launch(numbers.map((phone, i) => ({ phone, variables: [`R${i}`] })));
+    const launched = await api.launch(
+      numbers.map((phone, i) => ({ phone, variables: [`R${i}`] })),
+      'e2e campaign',
+      'spring_sale_code',
+    );
     expect(launched.totalRecipients).toBe(50);
     expect(launched.workflowId).toBe(`campaign-${launched.id}`);
 
@@ -81,7 +85,7 @@ describe('a campaign, end to end', () => {
     const recipients = sent.messages.map((m) => m.to).sort();
     expect(recipients).toEqual(numbers.map((n) => n.slice(1)).sort());
     expect(new Set(sent.messages.map((m) => m.callbackData)).size).toBe(50);
-    expect(sent.messages.every((m) => m.templateName === 'spring_sale')).toBe(true);
+    expect(sent.messages.every((m) => m.templateName === 'spring_sale_code')).toBe(true);
 
     // A closed campaign cannot be paused, resumed or cancelled.
     for (const command of ['pause', 'resume', 'cancel']) {
@@ -90,42 +94,63 @@ describe('a campaign, end to end', () => {
     }
   });
 
-  it('launches to an uploaded audience of numbers and parameters, skipping bad rows', async () => {
+  it('launches to an uploaded audience of numbers and parameters, refusing one that does not fit the template', async () => {
     const numbers = testNumbers(30, 3000);
-    const csv = [
+    const short = testNumbers(1, 3100)[0];
+    const rows = [
       'phone,name,code',
       ...numbers.map((n, i) => `${n},"Ann ${i}",C${i}`),
       `${numbers[0]},"Ann again",C0`,
       'not-a-number,x,y',
-      `${testNumbers(1, 3100)[0]},only-one-variable`,
-    ].join('\n');
-    const upload = await fetch(`${engine.apiUrl}/v1/audiences?name=csv`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await engine.login()}`, 'content-type': 'text/csv' },
-      body: csv,
+    ];
+    const uploadCsv = async (csv: string) => {
+      const upload = await fetch(`${engine.apiUrl}/v1/audiences?name=csv`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await engine.login()}`, 'content-type': 'text/csv' },
+        body: csv,
+      });
+      expect(upload.status).toBe(201);
+      return upload.json();
+    };
+    await api.template('spring_sale_2', ['name', 'code']);
+    const launchFrom = (audienceId: string) =>
+      api.call('POST', '/v1/campaigns', {
+        name: 'uploaded',
+        template: { name: 'spring_sale_2', language: 'en_US' },
+        audienceId,
+      });
+
+    // One member gives one variable to a two-variable template: the launch is refused whole.
+    const misfit = (await uploadCsv([...rows, `${short},only-one-variable`].join('\n'))) as {
+      id: string;
+    };
+    const refused = await launchFrom(misfit.id);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      error: {
+        code: 'validation_failed',
+        details: [
+          { field: `audience.${short}`, reason: expect.stringMatching(/takes 2/) as string },
+        ],
+      },
     });
-    expect(upload.status).toBe(201);
-    const audience = (await upload.json()) as {
+
+    const audience = (await uploadCsv(rows.join('\n'))) as {
       id: string;
       members: number;
       duplicates: number;
       rejected: number;
       errors: { row: number; field: string }[];
     };
-    expect(audience).toMatchObject({ members: 31, duplicates: 1, rejected: 1 });
+    expect(audience).toMatchObject({ members: 30, duplicates: 1, rejected: 1 });
     expect(audience.errors).toEqual([expect.objectContaining({ row: 33, field: 'phone' })]);
 
-    const res = await api.call('POST', '/v1/campaigns', {
-      name: 'uploaded',
-      template: { name: 'spring_sale', language: 'en_US', parameters: 2 },
-      audienceId: audience.id,
-    });
+    const res = await launchFrom(audience.id);
     expect(res.status).toBe(201);
     const { id } = res.body as { id: string };
     const done = await completed(id);
-    // The member with one variable for a two-parameter template is skipped, not sent.
-    expect(done.counts).toMatchObject({ read: 30, skipped: 1 });
-    expect(done.totalRecipients).toBe(31);
+    expect(done.counts).toMatchObject({ read: 30, skipped: 0 });
+    expect(done.totalRecipients).toBe(30);
     const log = await sandboxLog(numbers[7].slice(1));
     expect(log.count).toBe(1);
   });

@@ -66,6 +66,7 @@ describe('a campaign through worker crashes and a Temporal restart', () => {
       duplex: 'half',
     });
     const { id: audienceId } = (await upload.json()) as { id: string };
+    await api.template('spring_sale');
     const launch = await api.call('POST', '/v1/campaigns', {
       name: 'fault',
       template: { name: 'spring_sale', language: 'en_US' },

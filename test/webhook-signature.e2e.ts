@@ -32,7 +32,7 @@ describe('webhook intake', () => {
                 messaging_product: 'whatsapp',
                 metadata: {
                   display_phone_number: '15550000000',
-                  phone_number_id: '100000000000001',
+                  phone_number_id: engine.sender,
                 },
                 statuses: [
                   {

@@ -24,10 +24,31 @@ export function apiClient(apiUrl: string, token: string) {
   };
   return {
     call,
-    async launch(recipients: { phone: string; variables?: string[] }[], name = 'e2e campaign') {
+    /** Registers a template in the engine's workspace (once; a repeat is a 409, ignored). */
+    async template(name: string, variables: string[] = [], language = 'en_US') {
+      const res = await call('POST', '/v1/templates', {
+        name,
+        language,
+        category: 'MARKETING',
+        variables,
+      });
+      if (res.status !== 201 && res.status !== 409)
+        throw new Error(`template failed: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    /** Launches to inline recipients with a template taking as many variables as they give. */
+    async launch(
+      recipients: { phone: string; variables?: string[] }[],
+      name = 'e2e campaign',
+      template = 'spring_sale',
+    ) {
+      const n = recipients[0]?.variables?.length ?? 0;
+      await this.template(
+        template,
+        Array.from({ length: n }, (_, i) => `v${i + 1}`),
+      );
       const res = await call('POST', '/v1/campaigns', {
         name,
-        template: { name: 'spring_sale', language: 'en_US' },
+        template: { name: template, language: 'en_US' },
         recipients,
       });
       if (res.status !== 201)

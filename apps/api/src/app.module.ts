@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { createLogger } from '#libs/observability';
-import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { createLogger, redactUrl } from '#libs/observability';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { ApiConfig } from './api.config.js';
 import { AudiencesModule } from './audiences/audiences.module.js';
@@ -11,10 +11,12 @@ import { AuthModule } from './auth/auth.module.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { HealthController } from './health/health.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { throttlerOptions } from './http/rate-limit.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 
@@ -39,7 +41,7 @@ export class AppModule {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: req.url,
+                url: redactUrl(req.url),
               }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
@@ -60,6 +62,7 @@ export class AppModule {
         AuthModule,
         WorkspaceModule,
         CampaignsModule,
+        TemplatesModule,
         AudiencesModule,
         RateLimitsModule,
         WebhooksModule,
@@ -70,6 +73,7 @@ export class AppModule {
         // Over-budget callers are turned away before anything else runs; then the access check.
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useExisting: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

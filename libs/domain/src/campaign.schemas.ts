@@ -1,23 +1,14 @@
 import { z } from 'zod';
+import { templateLanguageSchema, templateNameSchema } from './template.schemas.js';
 import { safeText } from './text.js';
 
-export const templateRefSchema = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(512)
-    .regex(/^[a-z0-9_]+$/, 'template names are lower-case letters, digits and underscores'),
-  language: z
-    .string()
-    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a language code such as en or en_US'),
-  /**
-   * How many body parameters the template takes. When given, a recipient with another number of
-   * variables is rejected at launch instead of failing at send time.
-   */
-  parameters: z.number().int().min(0).max(20).optional(),
+/** A template registered in the workspace (POST /v1/templates), by name and language. */
+export const templateRefSchema = z.strictObject({
+  name: templateNameSchema,
+  language: templateLanguageSchema,
 });
 
-export const recipientInputSchema = z.object({
+export const recipientInputSchema = z.strictObject({
   phone: z.string().min(4).max(32),
   /** Body parameters for this recipient, in template order. */
   variables: z.array(safeText().min(1).max(1024)).max(20).optional(),
@@ -27,7 +18,7 @@ export const recipientInputSchema = z.object({
 export const MAX_INLINE_RECIPIENTS = 10_000;
 
 export const createCampaignSchema = z
-  .object({
+  .strictObject({
     name: safeText().trim().min(1).max(200),
     template: templateRefSchema,
     /** Inline audience, up to 10,000 numbers. */

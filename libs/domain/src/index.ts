@@ -8,3 +8,4 @@ export * from './retry-policy.js';
 export * from './text.js';
 export * from './audience-member.js';
 export * from './identity.js';
+export * from './template.schemas.js';

@@ -1,2 +1,2 @@
-export { createLogger, REDACTED, temporalLogger, type Pino } from './logger.js';
+export { createLogger, REDACTED, redactUrl, temporalLogger, type Pino } from './logger.js';
 export { freePort } from './free-port.js';

@@ -12,12 +12,32 @@ export const REDACTED = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-hub-signature-256"]',
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
   'password',
   'token',
   'accessToken',
   'refreshToken',
   'secret',
+  'appSecret',
+  'verifyToken',
+  'apiKey',
+  'key',
 ];
+
+const SECRET_PARAM = /token|secret|password|key|challenge|signature/i;
+
+/** A request URL fit for a log line: the values of secret-looking query parameters are hidden. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const name of [...params.keys()]) {
+    if (SECRET_PARAM.test(name)) params.set(name, '[redacted]');
+  }
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
 
 /**
  * The one logger of every process: JSON lines on stdout, with the process's name and whatever

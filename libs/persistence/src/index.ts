@@ -6,7 +6,9 @@ export { migrate } from './migrate.js';
 export { AudienceRepository } from './repositories/audience.repository.js';
 export {
   CampaignRepository,
+  escapeLike,
   type AudienceRow,
+  type CampaignFilter,
   type NewCampaign,
 } from './repositories/campaign.repository.js';
 export {
@@ -16,7 +18,7 @@ export {
   throttleCut,
   type RateLimitView,
 } from './repositories/rate-limit.repository.js';
-export { RecipientRepository } from './repositories/recipient.repository.js';
+export { RecipientRepository, type RecipientFilter } from './repositories/recipient.repository.js';
 export {
   campaignKey,
   countryKey,
@@ -28,6 +30,11 @@ export {
   type SendOutcome,
 } from './repositories/send-queue.repository.js';
 export { SecretBox, type EncryptionKey } from './crypto/secret-box.js';
+export {
+  IDEMPOTENCY_TTL_HOURS,
+  IdempotencyRepository,
+  type IdempotencyClaim,
+} from './repositories/idempotency.repository.js';
 export { IdentityRepository, sha256, type UserRecord } from './repositories/identity.repository.js';
 export {
   LOGIN_THROTTLE,

@@ -1,12 +1,13 @@
-import { Controller, Get, Headers, Param, Post, Query, Req } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { z } from 'zod';
 import { DomainError, safeText } from '#libs/domain';
 import { AudienceRepository } from '#libs/persistence';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { RateLimit } from '../http/rate-limit.js';
+import { StreamedBody, UploadBody } from '../http/idempotency.interceptor.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { UploadAudienceUseCase, type UploadFormat } from './upload-audience.use-case.js';
 
@@ -28,6 +29,7 @@ export class AudiencesController {
   @Post()
   @Roles('operator')
   @RateLimit('import')
+  @StreamedBody()
   @ApiOperation({
     summary:
       'Upload an audience of any size as a stream: CSV (header "phone,<variables…>") or NDJSON ({"phone","variables"} per line)',
@@ -39,7 +41,7 @@ export class AudiencesController {
     @Headers('content-type') contentType: string | undefined,
     @Query('name', new ZodValidationPipe(safeText().trim().min(1).max(200).optional(), 'name'))
     name: string | undefined,
-    @Req() req: Request,
+    @UploadBody() body: Readable,
   ) {
     const format = FORMATS[(contentType ?? '').split(';')[0].trim().toLowerCase()];
     if (!format) {
@@ -49,7 +51,7 @@ export class AudiencesController {
         [{ field: 'content-type', reason: `${contentType ?? '(none)'} is not accepted` }],
       );
     }
-    return this.upload.execute(principal.workspaceId, name ?? 'upload', format, req);
+    return this.upload.execute(principal.workspaceId, name ?? 'upload', format, body);
   }
 
   @Get(':id')

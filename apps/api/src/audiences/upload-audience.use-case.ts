@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { DomainError, parseAudienceMember, type AudienceMember } from '#libs/domain';
 import { AudienceRepository } from '#libs/persistence';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
+import { readUpload } from '../http/upload-streams.js';
 
 const BATCH = 2_000;
 const MAX_ERRORS_LISTED = 100;
@@ -46,8 +47,7 @@ export class UploadAudienceUseCase {
       batch = [];
     };
     try {
-      const limited = body.pipe(byteLimit(this.config.AUDIENCE_MAX_BYTES));
-      body.on('error', (err) => limited.destroy(err));
+      const limited = readUpload(body, this.config.AUDIENCE_MAX_BYTES);
       for await (const item of format === 'csv' ? csvRows(limited) : ndjsonRows(limited)) {
         const result =
           'reason' in item ? item : parseAudienceMember(item.phone, item.variables, item.names);
@@ -79,14 +79,26 @@ type RawRow =
   | { row: number; field: string; reason: string };
 
 async function* csvRows(input: Readable): AsyncGenerator<RawRow> {
+  // A record that cannot be read (a stray quote) is reported by line and skipped; the rest go on.
   const parser = input.pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }),
+    parse({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      skip_records_with_error: true,
+    }),
   );
   input.on('error', (err) => parser.destroy(err));
+  const unreadable: RawRow[] = [];
+  parser.on('skip', (err: CsvError & { lines?: number }) => {
+    unreadable.push({ row: err.lines ?? 0, field: 'csv', reason: err.message });
+  });
   let header: string[] | undefined;
   let row = 0;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
+      yield* unreadable.splice(0);
       row += 1;
       if (!header) {
         header = record;
@@ -101,9 +113,10 @@ async function* csvRows(input: Readable): AsyncGenerator<RawRow> {
       }
       yield { row, phone: record[0], variables: record.slice(1), names: header.slice(1) };
     }
+    yield* unreadable.splice(0);
   } catch (err) {
     if (err instanceof DomainError) throw err;
-    if ((err as { code?: string }).code?.startsWith('CSV_')) {
+    if (err instanceof CsvError) {
       throw new DomainError('validation_failed', 'the CSV cannot be read', [
         { field: `row ${row + 1}`, reason: (err as Error).message },
       ]);
@@ -127,17 +140,4 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<RawRow> {
     const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
     yield { row, phone: obj.phone, variables: obj.variables };
   }
-}
-
-/** Fails the stream with 413 once more than `max` bytes have come through. */
-function byteLimit(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > max) {
-        done(new DomainError('payload_too_large', `the upload is larger than ${max} bytes`));
-      } else done(null, chunk);
-    },
-  });
 }

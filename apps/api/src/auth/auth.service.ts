@@ -3,7 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { hash, verify } from '@node-rs/bcrypt';
 import { DomainError, type Role } from '#libs/domain';
-import { IdentityRepository, SecurityRepository, type UserRecord } from '#libs/persistence';
+import {
+  IdentityRepository,
+  LOGIN_THROTTLE,
+  SecurityRepository,
+  type UserRecord,
+} from '#libs/persistence';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import type { AccessClaims } from './access-token.js';
 import { passwordWeakness } from './password-policy.js';
@@ -49,8 +54,11 @@ export class AuthService {
   ) {}
 
   async login(email: string, password: string, ip: string): Promise<Session> {
-    const keys = [`account:${email.toLowerCase()}`, `ip:${ip}`];
-    const locked = await this.security.lockedFor(keys);
+    const keys = [
+      { key: `account:${email.toLowerCase()}`, free: LOGIN_THROTTLE.freePerAccount },
+      { key: `ip:${ip}`, free: LOGIN_THROTTLE.freePerAddress },
+    ];
+    const locked = await this.security.lockedFor(keys.map((k) => k.key));
     if (locked > 0) throw new TooManyAttempts(locked);
     const user = await this.identity.userByEmail(email);
     const ok = await verify(password, user?.passwordHash ?? (await this.decoy));
@@ -66,7 +74,8 @@ export class AuthService {
       if (lock > 0) throw new TooManyAttempts(lock);
       throw new DomainError('unauthorized', 'wrong e-mail or password');
     }
-    await this.security.clearFailures(keys);
+    // Only the account's count restarts: a sign-in must not reset the address's count.
+    await this.security.clearFailures([keys[0].key]);
     await this.security.audit({
       workspaceId: user.workspaceId,
       actor: user.email,

@@ -1,7 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { z } from 'zod';
-import { createCampaignSchema, type CreateCampaignInput } from '#libs/domain';
+import {
+  CAMPAIGN_STATUSES,
+  createCampaignSchema,
+  DomainError,
+  FAILURE_CLASSES,
+  RECIPIENT_STATUSES,
+  safeText,
+  type CreateCampaignInput,
+} from '#libs/domain';
+import { CampaignRepository, RecipientRepository, SecurityRepository } from '#libs/persistence';
+import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
@@ -10,8 +21,42 @@ import { GetCampaignUseCase } from './get-campaign.use-case.js';
 import { LaunchCampaignUseCase } from './launch-campaign.use-case.js';
 
 const campaignId = new ZodValidationPipe(z.uuid(), 'id');
+/** An opaque page cursor: the keyset of the last row of the previous page. */
+const cursor = <T extends z.ZodType>(shape: T) =>
+  z
+    .string()
+    .max(200)
+    .transform((text, ctx) => {
+      try {
+        const value = shape.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+        if (value.success) return value.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned' });
+      return z.NEVER;
+    });
+const encodeCursor = (value: unknown) =>
+  Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+const listQuery = z.strictObject({
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+  name: safeText().trim().min(1).max(200).optional(),
+  createdFrom: z.coerce.date().optional(),
+  createdTo: z.coerce.date().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: cursor(z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() })).optional(),
+});
+const recipientsQuery = z.strictObject({
+  status: z.enum(RECIPIENT_STATUSES).optional(),
+  errorCode: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
+  errorClass: z.enum(FAILURE_CLASSES).optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  cursor: cursor(z.strictObject({ id: z.number().int().nonnegative() })).optional(),
+});
+
 const controlSchema = z
-  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .strictObject({ reason: safeText().trim().min(1).max(500).optional() })
   .optional()
   .transform((b) => b ?? {});
 
@@ -23,7 +68,69 @@ export class CampaignsController {
     private readonly launch: LaunchCampaignUseCase,
     private readonly get: GetCampaignUseCase,
     private readonly control: ControlCampaignUseCase,
+    private readonly campaigns: CampaignRepository,
+    private readonly recipients: RecipientRepository,
+    private readonly security: SecurityRepository,
   ) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({
+    summary: 'Campaigns, newest first, a page at a time, by status, name and creation date',
+  })
+  @ApiQuery({ name: 'status', required: false, enum: CAMPAIGN_STATUSES })
+  @ApiQuery({ name: 'name', required: false, description: 'part of the name, any case' })
+  @ApiQuery({ name: 'createdFrom', required: false, description: 'ISO date-time, inclusive' })
+  @ApiQuery({ name: 'createdTo', required: false, description: 'ISO date-time, exclusive' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(listQuery, 'query')) query: z.infer<typeof listQuery>,
+  ) {
+    const { limit, cursor: after, ...filter } = query;
+    const campaigns = await this.campaigns.page(
+      principal.workspaceId,
+      filter,
+      after ?? null,
+      limit,
+    );
+    const last = campaigns.at(-1);
+    return {
+      campaigns,
+      nextCursor:
+        last && campaigns.length === limit
+          ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  @Get(':id/recipients')
+  @Roles('viewer')
+  @ApiOperation({
+    summary: "A campaign's recipients with their status and error, a page at a time",
+  })
+  @ApiQuery({ name: 'status', required: false, enum: RECIPIENT_STATUSES })
+  @ApiQuery({ name: 'errorCode', required: false, description: 'provider error code' })
+  @ApiQuery({ name: 'errorClass', required: false, enum: FAILURE_CLASSES })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  async recipientsOf(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', campaignId) id: string,
+    @Query(new ZodValidationPipe(recipientsQuery, 'query')) query: z.infer<typeof recipientsQuery>,
+  ) {
+    if (!(await this.campaigns.findInWorkspace(principal.workspaceId, id))) {
+      throw new DomainError('not_found', `campaign ${id} not found`);
+    }
+    const { limit, cursor: after, ...filter } = query;
+    const recipients = await this.recipients.page(id, filter, after?.id ?? 0, limit);
+    const last = recipients.at(-1);
+    return {
+      recipients,
+      nextCursor: last && recipients.length === limit ? encodeCursor({ id: last.id }) : null,
+    };
+  }
 
   @Post()
   @Roles('operator')
@@ -31,11 +138,21 @@ export class CampaignsController {
     summary: 'Launch a template campaign to inline recipients or to an uploaded audience',
   })
   @ApiBody({ schema: z.toJSONSchema(createCampaignSchema, { io: 'input' }) as object })
-  create(
+  async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createCampaignSchema)) body: CreateCampaignInput,
+    @Req() req: Request,
   ) {
-    return this.launch.execute(principal.workspaceId, body);
+    const launched = await this.launch.execute(principal.workspaceId, body);
+    await this.security.audit({
+      workspaceId: principal.workspaceId,
+      actor: principal.subject,
+      action: 'campaign.launch',
+      target: launched.id,
+      ip: clientAddress(req),
+      details: { name: body.name, recipients: launched.totalRecipients },
+    });
+    return launched;
   }
 
   @Get(':id')
@@ -53,7 +170,7 @@ export class CampaignsController {
       'Pause, resume or cancel a running campaign, or send its failed recipients again (retry-failed)',
   })
   @ApiBody({ required: false, schema: z.toJSONSchema(controlSchema, { io: 'input' }) as object })
-  command(
+  async command(
     @CurrentPrincipal() principal: Principal,
     @Param('id', campaignId) id: string,
     @Param(
@@ -62,10 +179,20 @@ export class CampaignsController {
     )
     command: CampaignCommand,
     @Body(new ZodValidationPipe(controlSchema)) body: { reason?: string },
+    @Req() req: Request,
   ) {
-    return this.control.execute(principal.workspaceId, id, command, {
+    const result = await this.control.execute(principal.workspaceId, id, command, {
       reason: body.reason,
       actor: `api:${principal.subject}`,
     });
+    await this.security.audit({
+      workspaceId: principal.workspaceId,
+      actor: principal.subject,
+      action: `campaign.${command}`,
+      target: id,
+      ip: clientAddress(req),
+      details: body.reason ? { reason: body.reason } : undefined,
+    });
+    return result;
   }
 }

@@ -5,6 +5,7 @@ import {
   AudienceRepository,
   CampaignRepository,
   SettingsRepository,
+  TemplateRepository,
   type AudienceRow,
 } from '#libs/persistence';
 import { CampaignLifecycle, type CampaignSettings } from '#libs/temporal';
@@ -36,6 +37,7 @@ export class LaunchCampaignUseCase {
     private readonly audiences: AudienceRepository,
     private readonly lifecycle: CampaignLifecycle,
     private readonly settings: SettingsRepository,
+    private readonly templates: TemplateRepository,
   ) {}
 
   async execute(workspaceId: string, input: CreateCampaignInput) {
@@ -51,10 +53,24 @@ export class LaunchCampaignUseCase {
         },
       ]);
     }
+    const template = await this.templates.byName(
+      workspaceId,
+      input.template.name,
+      input.template.language,
+    );
+    if (!template) {
+      throw new DomainError('validation_failed', 'unknown template', [
+        {
+          field: 'template',
+          reason: `${input.template.name} (${input.template.language}) is not registered in this workspace: POST /v1/templates first`,
+        },
+      ]);
+    }
+    const parameters = template.variables.length;
     const { audience, rejected } = input.recipients
-      ? this.inlineAudience(input)
+      ? this.inlineAudience(input, parameters)
       : { audience: null, rejected: [] };
-    if (input.audienceId) await this.checkUpload(workspaceId, input.audienceId);
+    if (input.audienceId) await this.checkUpload(workspaceId, input.audienceId, parameters);
 
     const id = randomUUID();
     const labels = { name: input.name, sender, template: input.template };
@@ -75,7 +91,7 @@ export class LaunchCampaignUseCase {
           name: input.name,
           templateName: input.template.name,
           templateLanguage: input.template.language,
-          templateParameters: input.template.parameters ?? null,
+          templateParameters: parameters,
           senderPhoneNumberId: sender,
           audienceId: input.audienceId ?? null,
           rejectedRecipients: rejected.length,
@@ -118,28 +134,41 @@ export class LaunchCampaignUseCase {
     };
   }
 
-  /** Normalises, checks the parameter count, and removes duplicate numbers (the first wins). */
-  private inlineAudience(input: CreateCampaignInput) {
+  /**
+   * Normalises, and removes duplicate numbers (the first wins); numbers that are not valid are
+   * left out and reported. Every recipient must give the template's variables: one that does
+   * not fails the whole launch before anything is stored or sent.
+   */
+  private inlineAudience(input: CreateCampaignInput, expected: number) {
     const audience: AudienceRow[] = [];
     const rejected: RejectedRecipient[] = [];
     const seen = new Set<string>();
-    const expected = input.template.parameters;
-    (input.recipients ?? []).forEach((r, index) => {
+    const recipients = input.recipients ?? [];
+    const mismatched = recipients.flatMap((r, index) =>
+      (r.variables ?? []).length === expected
+        ? []
+        : [
+            {
+              field: `recipients.${index}.variables`,
+              reason: `the template takes ${expected} variable(s); ${(r.variables ?? []).length} given`,
+            },
+          ],
+    );
+    if (mismatched.length) {
+      throw new DomainError(
+        'validation_failed',
+        `${mismatched.length} recipient(s) do not match the template's variables; nothing was sent`,
+        mismatched.slice(0, MAX_REJECTIONS_LISTED),
+      );
+    }
+    recipients.forEach((r, index) => {
       const phone = normalisePhone(r.phone);
-      const variables = r.variables ?? [];
       if (!phone) {
         rejected.push({
           index,
           phone: r.phone,
           field: `recipients.${index}.phone`,
           reason: 'not a valid international phone number',
-        });
-      } else if (expected !== undefined && variables.length !== expected) {
-        rejected.push({
-          index,
-          phone: r.phone,
-          field: `recipients.${index}.variables`,
-          reason: `the template takes ${expected} parameters; ${variables.length} given`,
         });
       } else if (!seen.has(phone.e164)) {
         seen.add(phone.e164);
@@ -160,7 +189,7 @@ export class LaunchCampaignUseCase {
     return { audience, rejected };
   }
 
-  private async checkUpload(workspaceId: string, audienceId: string) {
+  private async checkUpload(workspaceId: string, audienceId: string, expected: number) {
     const upload = await this.audiences.findInWorkspace(workspaceId, audienceId);
     if (!upload) throw new DomainError('not_found', `audience ${audienceId} not found`);
     if (upload.status !== 'ready') {
@@ -170,6 +199,21 @@ export class LaunchCampaignUseCase {
       throw new DomainError('validation_failed', 'the audience has no members', [
         { field: 'audienceId', reason: 'the uploaded audience has no valid number' },
       ]);
+    }
+    const mismatched = await this.audiences.variableMismatches(
+      audienceId,
+      expected,
+      MAX_REJECTIONS_LISTED,
+    );
+    if (mismatched.total) {
+      throw new DomainError(
+        'validation_failed',
+        `${mismatched.total} member(s) of the audience do not match the template's variables; nothing was sent`,
+        mismatched.sample.map((m) => ({
+          field: `audience.${m.phone}`,
+          reason: `the template takes ${expected} variable(s); ${m.given} given`,
+        })),
+      );
     }
   }
 }

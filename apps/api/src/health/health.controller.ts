@@ -14,9 +14,17 @@ export class HealthController {
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
   ) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Liveness of the API and its PostgreSQL and Temporal connections' })
-  async check() {
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers (restart it when this fails)' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get(['ready', ''])
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL and Temporal answer (send traffic only when this is 200)',
+  })
+  async ready() {
     const [database, temporal] = await Promise.all([
       this.orm.em
         .fork()

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import {
   AudienceRepository,
   CampaignRepository,
+  IdempotencyRepository,
   IdentityRepository,
   MikroORM,
   ormOptions,
@@ -73,11 +74,13 @@ export class InfrastructureModule implements OnApplicationShutdown {
           inject: [MikroORM],
           useFactory: (orm: MikroORM) => new RateLimitRepository(orm.em),
         },
-        ...[IdentityRepository, SecurityRepository, TemplateRepository].map((Repository) => ({
-          provide: Repository,
-          inject: [MikroORM],
-          useFactory: (orm: MikroORM) => new Repository(orm.em),
-        })),
+        ...[IdentityRepository, SecurityRepository, TemplateRepository, IdempotencyRepository].map(
+          (Repository) => ({
+            provide: Repository,
+            inject: [MikroORM],
+            useFactory: (orm: MikroORM) => new Repository(orm.em),
+          }),
+        ),
         {
           provide: SettingsRepository,
           inject: [MikroORM],
@@ -101,6 +104,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         IdentityRepository,
         SecurityRepository,
         TemplateRepository,
+        IdempotencyRepository,
         SettingsRepository,
         CampaignLifecycle,
       ],

@@ -1,6 +1,8 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { DomainError } from '#libs/domain';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import { Public } from '../auth/public.decorator.js';
 import { ApiMetrics } from './api-metrics.js';
@@ -34,7 +36,15 @@ export class ObservabilityController {
   @Get('metrics')
   @ApiExcludeEndpoint()
   @Header('cache-control', 'no-store')
-  async scrape(@Res() res: Response) {
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response) {
+    const token = this.config.METRICS_TOKEN;
+    if (token) {
+      const given = Buffer.from(authorization ?? '');
+      const expected = Buffer.from(`Bearer ${token}`);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new DomainError('unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>');
+      }
+    }
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

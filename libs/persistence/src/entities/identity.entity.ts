@@ -103,7 +103,8 @@ const IdempotencyKeySchema = defineEntity({
   properties: {
     workspaceId: p.uuid().primary(),
     key: p.string().length(200).primary(),
-    requestHash: p.string().length(64),
+    /** Null while a streamed body is still being read. */
+    requestHash: p.string().length(64).nullable(),
     statusCode: p.integer().nullable(),
     response: p.json<unknown>().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),

@@ -16,7 +16,7 @@ export class Migration20261125160000 extends Migration {
       `create index "audit_log_workspace_id_id_index" on "audit_log" ("workspace_id", "id");`,
     );
     this.addSql(
-      `create table "idempotency_keys" ("workspace_id" uuid not null, "key" varchar(200) not null, "request_hash" varchar(64) not null, "status_code" int null, "response" jsonb null, "created_at" timestamptz not null default now(), primary key ("workspace_id", "key"));`,
+      `create table "idempotency_keys" ("workspace_id" uuid not null, "key" varchar(200) not null, "request_hash" varchar(64) null, "status_code" int null, "response" jsonb null, "created_at" timestamptz not null default now(), primary key ("workspace_id", "key"));`,
     );
     this.addSql(
       `create table "login_failures" ("key" varchar(400) not null, "failures" int not null default 0, "first_at" timestamptz not null default now(), "locked_until" timestamptz null, primary key ("key"));`,

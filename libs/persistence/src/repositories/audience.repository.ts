@@ -38,6 +38,22 @@ export class AudienceRepository {
     );
   }
 
+  /** Members whose number of variables is not `expected`: how many, and the first few. */
+  async variableMismatches(id: string, expected: number, limit: number) {
+    const rows = await this.em.fork().execute<{ phone: string; given: number; total: string }[]>(
+      `select phone, jsonb_array_length(coalesce(variables, '[]'::jsonb)) as given,
+              count(*) over () as total
+       from audience_members
+       where audience_id = ? and jsonb_array_length(coalesce(variables, '[]'::jsonb)) <> ?
+       order by phone limit ?`,
+      [id, expected, limit],
+    );
+    return {
+      total: Number(rows[0]?.total ?? 0),
+      sample: rows.map((r) => ({ phone: r.phone, given: Number(r.given) })),
+    };
+  }
+
   findInWorkspace(workspaceId: string, id: string): Promise<Audience | null> {
     return this.em.fork().findOne(Audience, { id, workspace: workspaceId });
   }

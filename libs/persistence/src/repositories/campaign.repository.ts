@@ -24,6 +24,16 @@ export interface NewCampaign {
   ratePerSecond: number | null;
 }
 
+export interface CampaignFilter {
+  status?: CampaignStatus;
+  name?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+/** Makes a text match itself literally inside LIKE (escape character: backslash). */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 export interface AudienceRow {
   phone: string;
   country: string;
@@ -106,6 +116,70 @@ export class CampaignRepository {
         [campaign.audience_id, campaign.audience_id, id],
       );
     });
+  }
+
+  /**
+   * A page of the workspace's campaigns, newest first, after the keyset cursor (created_at, id)
+   * of the previous page's last row. `name` matches a substring, case-insensitively.
+   */
+  async page(
+    workspaceId: string,
+    filter: CampaignFilter,
+    after: { createdAt: string; id: string } | null,
+    limit: number,
+  ) {
+    const rows = await this.em.fork().execute<
+      {
+        id: string;
+        name: string;
+        status: CampaignStatus;
+        sender_phone_number_id: string;
+        template_name: string;
+        template_language: string;
+        total_recipients: number;
+        created_at: Date;
+        completed_at: Date | null;
+        counts: Record<string, number> | null;
+      }[]
+    >(
+      `select c.id, c.name, c.status, c.sender_phone_number_id, c.template_name,
+              c.template_language, c.total_recipients, c.created_at, c.completed_at, n.counts
+       from campaigns c left join campaign_counts n on n.campaign_id = c.id
+       where c.workspace_id = ?
+         and (?::text is null or c.status = ?::text)
+         and (?::text is null or c.name ilike '%' || ?::text || '%' escape '\\')
+         and (?::timestamptz is null or c.created_at >= ?::timestamptz)
+         and (?::timestamptz is null or c.created_at < ?::timestamptz)
+         and (?::timestamptz is null or (c.created_at, c.id) < (?::timestamptz, ?::uuid))
+       order by c.created_at desc, c.id desc
+       limit ?`,
+      [
+        workspaceId,
+        filter.status ?? null,
+        filter.status ?? null,
+        filter.name === undefined ? null : escapeLike(filter.name),
+        filter.name === undefined ? null : escapeLike(filter.name),
+        filter.createdFrom ?? null,
+        filter.createdFrom ?? null,
+        filter.createdTo ?? null,
+        filter.createdTo ?? null,
+        after?.createdAt ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        limit,
+      ],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      sender: r.sender_phone_number_id,
+      template: { name: r.template_name, language: r.template_language },
+      totalRecipients: r.total_recipients,
+      counts: toCounts(r.counts),
+      createdAt: new Date(r.created_at),
+      completedAt: r.completed_at && new Date(r.completed_at),
+    }));
   }
 
   findInWorkspace(workspaceId: string, id: string): Promise<Campaign | null> {

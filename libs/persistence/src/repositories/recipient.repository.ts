@@ -3,11 +3,19 @@ import {
   bestEventPerRecipient,
   STATUS_RANK,
   type AppliedStatus,
+  type FailureClass,
+  type RecipientStatus,
   type StatusEventInput,
 } from '#libs/domain';
 import { retryOnDeadlock } from './retry-on-deadlock.js';
 
-/** Recipient rows as the webhook intake sees them. */
+export interface RecipientFilter {
+  status?: RecipientStatus;
+  errorCode?: number;
+  errorClass?: FailureClass;
+}
+
+/** Recipient rows as the webhook intake and the API's listings see them. */
 export class RecipientRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -81,6 +89,63 @@ export class RecipientRepository {
       wamid: r.wamid,
       errorCode: r.error_code,
       errorMessage: r.error_message,
+    }));
+  }
+
+  /** A page of a campaign's recipients in id order, after the previous page's last id. */
+  async page(campaignId: string, filter: RecipientFilter, afterId: number, limit: number) {
+    const rows = await this.em.fork().execute<
+      {
+        id: string;
+        phone: string;
+        country: string;
+        status: RecipientStatus;
+        attempts: number;
+        wamid: string | null;
+        error_code: number | null;
+        error_class: FailureClass | null;
+        error_message: string | null;
+        sent_at: Date | null;
+        delivered_at: Date | null;
+        read_at: Date | null;
+        failed_at: Date | null;
+      }[]
+    >(
+      `select id, phone, country, status, attempts, wamid, error_code, error_class, error_message,
+              sent_at, delivered_at, read_at, failed_at
+       from recipients
+       where campaign_id = ? and id > ?
+         and (?::text is null or status = ?::text)
+         and (?::int is null or error_code = ?::int)
+         and (?::text is null or error_class = ?::text)
+       order by id limit ?`,
+      [
+        campaignId,
+        afterId,
+        filter.status ?? null,
+        filter.status ?? null,
+        filter.errorCode ?? null,
+        filter.errorCode ?? null,
+        filter.errorClass ?? null,
+        filter.errorClass ?? null,
+        limit,
+      ],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      phone: r.phone,
+      country: r.country,
+      status: r.status,
+      attempts: r.attempts,
+      wamid: r.wamid,
+      error:
+        r.error_code === null && r.error_class === null
+          ? null
+          : { code: r.error_code, class: r.error_class, message: r.error_message },
+      sentAt: r.sent_at,
+      deliveredAt: r.delivered_at,
+      readAt: r.read_at,
+      failedAt: r.failed_at,
     }));
   }
 

@@ -9,9 +9,13 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** How failed logins are throttled: after 5 in 15 minutes, locked 30 s, doubling, at most 15 min. */
+/**
+ * How failed logins are throttled: an account after 5 failures in 15 minutes, a client address
+ * after 50 (it may serve many people); then locked 30 s, doubling, at most 15 minutes.
+ */
 export const LOGIN_THROTTLE = {
-  free: 5,
+  freePerAccount: 5,
+  freePerAddress: 50,
   windowMs: 15 * 60_000,
   baseLockMs: 30_000,
   maxLockMs: 15 * 60_000,
@@ -67,32 +71,35 @@ export class SecurityRepository {
     return Math.max(0, Number(row?.seconds ?? 0));
   }
 
-  /** Counts a failure on each key; returns the longest lock now in force (seconds). */
-  async recordFailure(keys: string[]): Promise<number> {
+  /**
+   * Counts a failure on each key, each with the failures it is allowed before it locks; returns
+   * the longest lock now in force (seconds).
+   */
+  async recordFailure(keys: { key: string; free: number }[]): Promise<number> {
     const t = LOGIN_THROTTLE;
-    const rows = await this.em.fork().execute<{ seconds: number | null }[]>(
-      `insert into login_failures as f (key, failures, first_at)
-       select k, 1, now() from jsonb_array_elements_text(?::jsonb) as k
-       on conflict (key) do update set
-         failures = case when f.first_at < now() - ? * interval '1 millisecond' then 1 else f.failures + 1 end,
-         first_at = case when f.first_at < now() - ? * interval '1 millisecond' then now() else f.first_at end,
-         locked_until = case
-           when (case when f.first_at < now() - ? * interval '1 millisecond' then 1 else f.failures + 1 end) > ?
-           then now() + least(?, ? * power(2, (f.failures + 1) - ? - 1)) * interval '1 millisecond'
-           else f.locked_until end
-       returning ceil(extract(epoch from locked_until - now())) as seconds`,
-      [
-        JSON.stringify(keys),
-        t.windowMs,
-        t.windowMs,
-        t.windowMs,
-        t.free,
-        t.maxLockMs,
-        t.baseLockMs,
-        t.free,
-      ],
-    );
-    return Math.max(0, ...rows.map((r) => Number(r.seconds ?? 0)));
+    const em = this.em.fork();
+    let longest = 0;
+    for (const { key, free } of keys) {
+      const [row] = await em.execute<{ failures: number }[]>(
+        `insert into login_failures as f (key, failures, first_at) values (?, 1, now())
+         on conflict (key) do update set
+           failures = case when f.first_at < now() - ? * interval '1 millisecond'
+                      then 1 else f.failures + 1 end,
+           first_at = case when f.first_at < now() - ? * interval '1 millisecond'
+                      then now() else f.first_at end
+         returning failures`,
+        [key, t.windowMs, t.windowMs],
+      );
+      const over = (row?.failures ?? 0) - free;
+      if (over <= 0) continue;
+      const lockMs = Math.min(t.maxLockMs, t.baseLockMs * 2 ** (over - 1));
+      await em.execute(
+        `update login_failures set locked_until = now() + ? * interval '1 millisecond' where key = ?`,
+        [lockMs, key],
+      );
+      longest = Math.max(longest, Math.ceil(lockMs / 1000));
+    }
+    return longest;
   }
 
   async clearFailures(keys: string[]): Promise<void> {

@@ -1,0 +1,999 @@
+import { createHmac } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import pg from 'pg';
+import { signWebhookBody } from '#libs/whatsapp';
+import { eventually, startEngine, testNumbers, type Engine } from './support/engine.js';
+
+/**
+ * The attacker's suite: every request below is a case, counted, and none may get a 5xx. Each
+ * group also checks its own outcome (401, 403, 404 with nothing changed, 400 naming the field,
+ * 413, 429), and that what was refused left no trace in PostgreSQL.
+ */
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+interface ErrorBody {
+  error: { code: string; message: string; details?: { field: string; reason: string }[] };
+}
+const errorOf = (a: Answer) => (a.body as ErrorBody).error;
+
+const cases: { label: string; status: number }[] = [];
+
+function b64(o: object) {
+  return Buffer.from(JSON.stringify(o)).toString('base64url');
+}
+/** A JWT with any header and claims, signed HS-something with `secret` (or unsigned). */
+function jwt(header: object, claims: object, secret?: string, alg = 'sha256'): string {
+  const unsigned = `${b64(header)}.${b64(claims)}`;
+  const sig = secret ? createHmac(alg, secret).update(unsigned).digest('base64url') : '';
+  return `${unsigned}.${sig}`;
+}
+
+describe('security: what an attacker tries', () => {
+  let engine: Engine;
+  let db: pg.Client;
+  let admin: string;
+  let me: { id: string; workspaceId: string; subject: string };
+
+  /** One case: the request, what it got, counted. */
+  async function probe(
+    label: string,
+    method: string,
+    path: string,
+    init: {
+      token?: string;
+      apiKey?: string;
+      body?: unknown;
+      raw?: string | Buffer;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+    if (init.apiKey !== undefined) headers['x-api-key'] = init.apiKey;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${engine.apiUrl}${path}`, {
+      method,
+      headers,
+      body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: kept as text
+    }
+    cases.push({ label, status: res.status });
+    return { status: res.status, headers: res.headers, body };
+  }
+
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await db.query<{ n: string }>(sql, params)).rows[0]?.n);
+
+  const login = async (email: string, password: string, session?: 'cookie') => {
+    const res = await probe('login', 'POST', '/v1/auth/login', {
+      body: { email, password, ...(session ? { session } : {}) },
+    });
+    if (res.status !== 200)
+      throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res;
+  };
+  const tokenOf = async (email: string, password: string) =>
+    ((await login(email, password)).body as { accessToken: string }).accessToken;
+
+  beforeAll(async () => {
+    engine = await startEngine({ sandbox: { SANDBOX_WEBHOOK_URL: '' } });
+    db = new pg.Client({ connectionString: engine.databaseUrl });
+    await db.connect();
+    admin = await engine.login();
+    me = (await probe('me', 'GET', '/v1/auth/me', { token: admin })).body as typeof me;
+    await probe('template', 'POST', '/v1/templates', {
+      token: admin,
+      body: { name: 'promo', language: 'en', category: 'MARKETING', variables: ['code'] },
+    });
+  });
+
+  afterAll(async () => {
+    const fivexx = cases.filter((c) => c.status >= 500);
+    process.stdout.write(
+      `[security] ${cases.length} cases ran; ${fivexx.length} gave a 5xx${
+        fivexx.length ? `: ${fivexx.map((c) => `${c.label} ${c.status}`).join(', ')}` : ''
+      }\n`,
+    );
+    await db?.end();
+    await engine?.stop();
+  });
+
+  const campaign = async (token = admin, phones = testNumbers(2, 8000)) => {
+    const res = await probe('launch', 'POST', '/v1/campaigns', {
+      token,
+      body: {
+        name: 'target',
+        template: { name: 'promo', language: 'en' },
+        recipients: phones.map((phone) => ({ phone, variables: ['X1'] })),
+        ratePerSecond: 1,
+      },
+    });
+    if (res.status !== 201) throw new Error(`launch: ${res.status} ${JSON.stringify(res.body)}`);
+    return (res.body as { id: string }).id;
+  };
+
+  describe('access tokens', () => {
+    it('refuses tampered, expired, exp-less, alg none, other algorithms and wrong secrets with 401', async () => {
+      const secret = engine.secrets.jwtSecret;
+      const now = Math.floor(Date.now() / 1000);
+      const good = {
+        sub: me.id,
+        ws: me.workspaceId,
+        email: engine.secrets.adminEmail,
+        role: 'admin',
+        typ: 'access',
+        iat: now,
+        exp: now + 300,
+        iss: 'wa-campaign-engine',
+        aud: 'wa-campaign-engine-api',
+      };
+      const hs256 = { alg: 'HS256', typ: 'JWT' };
+      // The forger's own token, correctly signed, is accepted: every refusal below is for its flaw.
+      expect(
+        (await probe('jwt control', 'GET', '/v1/auth/me', { token: jwt(hs256, good, secret) }))
+          .status,
+      ).toBe(200);
+
+      const [h, , s] = admin.split('.');
+      const tokens: Record<string, string> = {
+        tampered: `${h}.${b64({ ...good, role: 'admin', ws: '00000000-0000-4000-8000-000000000000' })}.${s}`,
+        expired: jwt(hs256, { ...good, iat: now - 7200, exp: now - 3600 }, secret),
+        'without exp': jwt(hs256, (({ exp: _, ...rest }) => rest)(good), secret),
+        'alg none': jwt({ alg: 'none', typ: 'JWT' }, good),
+        'alg none, signed anyway': jwt({ alg: 'none', typ: 'JWT' }, good, secret),
+        HS512: jwt({ alg: 'HS512', typ: 'JWT' }, good, secret, 'sha512'),
+        'RS256 header': jwt({ alg: 'RS256', typ: 'JWT' }, good, secret),
+        'wrong secret': jwt(hs256, good, 'not-the-secret-not-the-secret-not-the-secret!'),
+        'wrong issuer': jwt(hs256, { ...good, iss: 'someone-else' }, secret),
+        'wrong audience': jwt(hs256, { ...good, aud: 'another-api' }, secret),
+        'sub is a number': jwt(hs256, { ...good, sub: 12345 }, secret),
+        'ws is an operator object': jwt(hs256, { ...good, ws: { $ne: null } }, secret),
+        'ws is an array': jwt(hs256, { ...good, ws: [me.workspaceId] }, secret),
+        'role unknown': jwt(hs256, { ...good, role: 'superadmin' }, secret),
+        'role is an object': jwt(hs256, { ...good, role: { $gt: '' } }, secret),
+        'exp is a string': jwt(hs256, { ...good, exp: String(now + 300) }, secret),
+        'typ refresh': jwt(hs256, { ...good, typ: 'refresh' }, secret),
+        'an extra claim': jwt(hs256, { ...good, admin: true }, secret),
+        'another workspace in ws': jwt(
+          hs256,
+          { ...good, ws: '00000000-0000-4000-8000-000000000000' },
+          secret,
+        ),
+        'a user that does not exist': jwt(
+          hs256,
+          { ...good, sub: '00000000-0000-4000-8000-000000000000' },
+          secret,
+        ),
+        garbage: 'not.a.jwt',
+        'three empty parts': '..',
+        'huge token': `${h}.${'A'.repeat(6_000)}.${s}`,
+      };
+      for (const [label, token] of Object.entries(tokens)) {
+        const res = await probe(`jwt ${label}`, 'GET', '/v1/campaigns', { token });
+        expect([label, res.status]).toEqual([label, 401]);
+        expect(errorOf(res).code).toBe('unauthorized');
+      }
+      const authCases: Record<string, Record<string, string>> = {
+        'no header': {},
+        'Basic scheme': { authorization: 'Basic YWRtaW46YWRtaW4=' },
+        'empty bearer': { authorization: 'Bearer ' },
+        'unknown API key': { 'x-api-key': `wak_${'x'.repeat(43)}` },
+        'malformed API key': { 'x-api-key': "' or 1=1 --" },
+      };
+      for (const [label, headers] of Object.entries(authCases)) {
+        const res = await probe(`auth ${label}`, 'GET', '/v1/campaigns', { headers });
+        expect([label, res.status]).toEqual([label, 401]);
+      }
+    });
+
+    it('locks an account out after repeated wrong passwords (429, Retry-After) and audits each', async () => {
+      const email = `victim-${Date.now()}@example.com`;
+      await probe('create victim', 'POST', '/v1/users', {
+        token: admin,
+        body: { email, password: 'correct horse battery staple 42', role: 'viewer' },
+      });
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 8; i += 1) {
+        const res = await probe('wrong password', 'POST', '/v1/auth/login', {
+          body: { email, password: `wrong guess ${i}` },
+        });
+        statuses.push(res.status);
+        retryAfter ??= res.headers.get('retry-after');
+      }
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses.slice(5)).toEqual([429, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+      // Even the right password waits out the lock.
+      const right = await probe('right password while locked', 'POST', '/v1/auth/login', {
+        body: { email, password: 'correct horse battery staple 42' },
+      });
+      expect(right.status).toBe(429);
+      expect(
+        await count(
+          `select count(*) as n from audit_log where action = 'auth.login_failed' and actor = $1`,
+          [email],
+        ),
+      ).toBe(6);
+    });
+  });
+
+  describe('refresh tokens', () => {
+    it('rotates on use; a reused one is refused and revokes its whole family, audited', async () => {
+      const first = (await login(engine.secrets.adminEmail, engine.secrets.adminPassword)).body as {
+        refreshToken: string;
+      };
+      const rotated = await probe('refresh', 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: first.refreshToken },
+      });
+      expect(rotated.status).toBe(200);
+      const second = (rotated.body as { refreshToken: string }).refreshToken;
+      expect(second).not.toBe(first.refreshToken);
+
+      const reuse = await probe('refresh reuse', 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: first.refreshToken },
+      });
+      expect(reuse.status).toBe(401);
+      // The thief's reuse also ends the legitimate holder's session.
+      const afterReuse = await probe('refresh after reuse', 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: second },
+      });
+      expect(afterReuse.status).toBe(401);
+      expect(
+        await count(
+          `select count(*) as n from audit_log where action = 'auth.refresh_reuse' and workspace_id = $1`,
+          [me.workspaceId],
+        ),
+      ).toBeGreaterThanOrEqual(1);
+      for (const [label, body] of Object.entries({
+        'unknown token': { refreshToken: `wrt_${'a'.repeat(43)}` },
+        'not a token': { refreshToken: "'; drop table refresh_tokens; --" },
+        'a number': { refreshToken: 42 },
+        'no token': {},
+      })) {
+        const res = await probe(`refresh ${label}`, 'POST', '/v1/auth/refresh', { body });
+        expect([label, res.status]).toEqual([
+          label,
+          body.refreshToken === undefined ? 401 : res.status,
+        ]);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }
+    });
+
+    it('keeps a browser session in an httpOnly, Secure, SameSite=Strict cookie guarded by a CSRF token', async () => {
+      const res = await login(engine.secrets.adminEmail, engine.secrets.adminPassword, 'cookie');
+      const cookies = res.headers.getSetCookie();
+      const refresh = cookies.find((c) => c.startsWith('__Secure-refresh='));
+      expect(refresh).toMatch(/HttpOnly/i);
+      expect(refresh).toMatch(/Secure/i);
+      expect(refresh).toMatch(/SameSite=Strict/i);
+      expect((res.body as { refreshToken?: string }).refreshToken).toBeUndefined();
+      const csrf = (res.body as { csrfToken: string }).csrfToken;
+      const cookie = cookies.map((c) => c.split(';')[0]).join('; ');
+
+      const noCsrf = await probe('cookie refresh without CSRF', 'POST', '/v1/auth/refresh', {
+        headers: { cookie },
+      });
+      expect(noCsrf.status).toBe(403);
+      const wrongCsrf = await probe(
+        'cookie refresh with a wrong CSRF',
+        'POST',
+        '/v1/auth/refresh',
+        {
+          headers: { cookie, 'x-csrf-token': 'A'.repeat(csrf.length) },
+        },
+      );
+      expect(wrongCsrf.status).toBe(403);
+      const ok = await probe('cookie refresh', 'POST', '/v1/auth/refresh', {
+        headers: { cookie, 'x-csrf-token': csrf },
+      });
+      expect(ok.status).toBe(200);
+      const next = ok.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const out = await probe('logout', 'POST', '/v1/auth/logout', {
+        headers: { cookie: next, 'x-csrf-token': csrf },
+      });
+      expect(out.status).toBe(204);
+      const afterLogout = await probe('refresh after logout', 'POST', '/v1/auth/refresh', {
+        headers: { cookie: next, 'x-csrf-token': csrf },
+      });
+      expect(afterLogout.status).toBe(401);
+    });
+  });
+
+  describe('roles', () => {
+    it('refuses every route above the caller’s role with 403, users and API keys alike', async () => {
+      const password = 'velvet tractor moonlit 47 harbour';
+      const users: Record<string, string> = {};
+      for (const role of ['viewer', 'operator'] as const) {
+        const email = `${role}-${Date.now()}@example.com`;
+        const created = await probe(`create ${role}`, 'POST', '/v1/users', {
+          token: admin,
+          body: { email, password, role },
+        });
+        expect(created.status).toBe(201);
+        users[role] = await tokenOf(email, password);
+      }
+      const keys: Record<string, string> = {};
+      for (const role of ['viewer', 'operator'] as const) {
+        const created = await probe(`create ${role} key`, 'POST', '/v1/api-keys', {
+          token: admin,
+          body: { name: `${role} key`, role },
+        });
+        expect(created.status).toBe(201);
+        keys[role] = (created.body as { key: string }).key;
+      }
+      const target = await campaign();
+      const operatorRoutes: [string, string, unknown?][] = [
+        [
+          'POST',
+          '/v1/campaigns',
+          {
+            name: 'x',
+            template: { name: 'promo', language: 'en' },
+            recipients: [{ phone: testNumbers(1, 8100)[0], variables: ['a'] }],
+          },
+        ],
+        ['POST', `/v1/campaigns/${target}/pause`],
+        ['POST', `/v1/campaigns/${target}/cancel`],
+        ['POST', '/v1/templates', { name: 'nope', language: 'en', category: 'UTILITY' }],
+        ['POST', '/v1/audiences', undefined],
+      ];
+      const adminRoutes: [string, string, unknown?][] = [
+        ['GET', '/v1/users'],
+        ['POST', '/v1/users', { email: 'x@example.com', password, role: 'admin' }],
+        ['PATCH', `/v1/users/${me.id}`, { role: 'viewer' }],
+        ['GET', '/v1/api-keys'],
+        ['POST', '/v1/api-keys', { name: 'escalate', role: 'admin' }],
+        ['GET', '/v1/audit-log'],
+        ['GET', '/v1/settings/whatsapp'],
+        [
+          'PUT',
+          '/v1/settings/whatsapp',
+          { token: 't', appSecret: 'secret12', verifyToken: 'verify12', phoneNumberIds: ['1'] },
+        ],
+        ['PUT', `/v1/rate-limits/senders/${engine.sender}`, { ratePerSecond: 1000 }],
+        ['PUT', '/v1/rate-limits/countries/GB', { ratePerSecond: 1 }],
+      ];
+      const callers: [string, { token?: string; apiKey?: string }, [string, string, unknown?][]][] =
+        [
+          ['viewer', { token: users.viewer }, [...operatorRoutes, ...adminRoutes]],
+          ['viewer key', { apiKey: keys.viewer }, [...operatorRoutes, ...adminRoutes]],
+          ['operator', { token: users.operator }, adminRoutes],
+          ['operator key', { apiKey: keys.operator }, adminRoutes],
+        ];
+      for (const [who, auth, routes] of callers) {
+        for (const [method, path, body] of routes) {
+          const res = await probe(`${who} ${method} ${path}`, method, path, { ...auth, body });
+          expect([who, method, path, res.status]).toEqual([who, method, path, 403]);
+        }
+        // What the role does allow still works.
+        expect((await probe(`${who} reads`, 'GET', `/v1/campaigns/${target}`, auth)).status).toBe(
+          200,
+        );
+      }
+      // Nothing the refused calls asked for happened.
+      expect(
+        (await probe('campaign after', 'GET', `/v1/campaigns/${target}`, { token: admin })).body,
+      ).toMatchObject({ status: expect.stringMatching(/launching|running/) as string });
+      expect(await count(`select count(*) as n from users where email = 'x@example.com'`)).toBe(0);
+      expect(await count(`select count(*) as n from api_keys where name = 'escalate'`)).toBe(0);
+      // A revoked key stops working at once.
+      const listed = (await probe('list keys', 'GET', '/v1/api-keys', { token: admin })).body as {
+        apiKeys: { id: string; name: string; lastUsedAt: string | null }[];
+      };
+      const viewerKey = listed.apiKeys.find((k) => k.name === 'viewer key');
+      expect(viewerKey?.lastUsedAt).not.toBeNull();
+      expect(
+        (await probe('revoke key', 'DELETE', `/v1/api-keys/${viewerKey?.id}`, { token: admin }))
+          .status,
+      ).toBe(204);
+      expect(
+        (await probe('revoked key', 'GET', '/v1/campaigns', { apiKey: keys.viewer })).status,
+      ).toBe(401);
+      // The key itself is never stored or shown again.
+      expect(JSON.stringify(listed)).not.toContain(keys.viewer);
+      expect(
+        await count(`select count(*) as n from api_keys where key_hash = $1`, [keys.viewer]),
+      ).toBe(0);
+    });
+  });
+
+  describe('workspaces', () => {
+    it("answers another workspace's ids with 404 and changes nothing", async () => {
+      const target = await campaign();
+      const upload = await probe('audience', 'POST', '/v1/audiences', {
+        token: admin,
+        raw: `phone,code\n${testNumbers(1, 8200)[0]},A\n`,
+        headers: { 'content-type': 'text/csv' },
+      });
+      const audienceId = (upload.body as { id: string }).id;
+      const templates = (await probe('templates', 'GET', '/v1/templates', { token: admin }))
+        .body as {
+        templates: { id: string }[];
+      };
+      const templateId = templates.templates[0].id;
+      const key = (
+        await probe('a key', 'POST', '/v1/api-keys', {
+          token: admin,
+          body: { name: 'mine', role: 'viewer' },
+        })
+      ).body as { id: string };
+
+      const signup = await probe('signup', 'POST', '/v1/auth/signup', {
+        body: {
+          workspaceName: 'intruders',
+          email: `intruder-${Date.now()}@example.com`,
+          password: 'granite pelican lantern 93 zest',
+        },
+      });
+      expect(signup.status).toBe(201);
+      const intruder = (signup.body as { accessToken: string }).accessToken;
+      const before = await db.query(
+        `select status, status_reason, updated_at from campaigns where id = $1`,
+        [target],
+      );
+      const foreign: [string, string, unknown?][] = [
+        ['GET', `/v1/campaigns/${target}`],
+        ['GET', `/v1/campaigns/${target}/recipients`],
+        ['POST', `/v1/campaigns/${target}/pause`],
+        ['POST', `/v1/campaigns/${target}/cancel`],
+        ['POST', `/v1/campaigns/${target}/retry-failed`],
+        ['GET', `/v1/audiences/${audienceId}`],
+        [
+          'POST',
+          '/v1/campaigns',
+          { name: 'steal', template: { name: 'promo', language: 'en' }, audienceId },
+        ],
+        ['GET', `/v1/templates/${templateId}`],
+        ['PATCH', `/v1/templates/${templateId}`, { category: 'UTILITY' }],
+        ['DELETE', `/v1/templates/${templateId}`],
+        ['PATCH', `/v1/users/${me.id}`, { disabled: true }],
+        ['DELETE', `/v1/api-keys/${key.id}`],
+        ['PUT', `/v1/rate-limits/senders/${engine.sender}`, { ratePerSecond: 1 }],
+      ];
+      for (const [method, path, body] of foreign) {
+        const res = await probe(`foreign ${method} ${path}`, method, path, {
+          token: intruder,
+          body,
+        });
+        // Launching from another workspace's audience is refused; the template is not theirs
+        // either, so it is a 400 before the audience is even looked at.
+        const expected = path === '/v1/campaigns' ? [400, 404] : [404];
+        expect([method, path, expected.includes(res.status)]).toEqual([method, path, true]);
+      }
+      const listed = (await probe('foreign list', 'GET', '/v1/campaigns', { token: intruder }))
+        .body as {
+        campaigns: unknown[];
+      };
+      expect(listed.campaigns).toEqual([]);
+      expect(
+        (
+          await db.query(`select status, status_reason, updated_at from campaigns where id = $1`, [
+            target,
+          ])
+        ).rows,
+      ).toEqual(before.rows);
+      expect(await count(`select count(*) as n from templates where id = $1`, [templateId])).toBe(
+        1,
+      );
+      expect(
+        await count(`select count(*) as n from users where id = $1 and disabled_at is null`, [
+          me.id,
+        ]),
+      ).toBe(1);
+      expect(
+        await count(`select count(*) as n from api_keys where id = $1 and revoked_at is null`, [
+          key.id,
+        ]),
+      ).toBe(1);
+    });
+  });
+
+  describe('hostile input', () => {
+    const NUL = 'a\u0000b';
+    const SURROGATE = 'a\uD800b';
+    const SQL = "x'); drop table campaigns; --";
+    const SCRIPT = '<script>alert(document.cookie)</script>';
+
+    it('rejects NUL bytes and lone surrogates in every text field with 400 naming it, and stores SQL and script text inert', async () => {
+      const phone = testNumbers(1, 8300)[0];
+      const fields: [string, string, (v: string) => unknown, string][] = [
+        [
+          'campaign name',
+          '/v1/campaigns',
+          (v) => ({
+            name: v,
+            template: { name: 'promo', language: 'en' },
+            recipients: [{ phone, variables: ['a'] }],
+          }),
+          'name',
+        ],
+        [
+          'template variable value',
+          '/v1/campaigns',
+          (v) => ({
+            name: 'n',
+            template: { name: 'promo', language: 'en' },
+            recipients: [{ phone, variables: [v] }],
+          }),
+          'recipients.0.variables.0',
+        ],
+        [
+          'template name',
+          '/v1/templates',
+          (v) => ({ name: v, language: 'en', category: 'UTILITY' }),
+          'name',
+        ],
+        [
+          'template body text',
+          '/v1/templates',
+          (v) => ({
+            name: `t${Date.now()}`,
+            language: 'en',
+            category: 'UTILITY',
+            components: [{ type: 'BODY', text: v }],
+          }),
+          'components.0.text',
+        ],
+        [
+          'user e-mail',
+          '/v1/users',
+          (v) => ({
+            email: `${v}@example.com`,
+            password: 'velvet tractor moonlit 47 harbour',
+            role: 'viewer',
+          }),
+          'email',
+        ],
+        ['api key name', '/v1/api-keys', (v) => ({ name: v, role: 'viewer' }), 'name'],
+        ['login e-mail', '/v1/auth/login', (v) => ({ email: v, password: 'x' }), 'email'],
+        [
+          'login password',
+          '/v1/auth/login',
+          (v) => ({ email: 'a@example.com', password: v }),
+          'password',
+        ],
+        [
+          'whatsapp token',
+          '/v1/settings/whatsapp',
+          (v) => ({
+            token: v,
+            appSecret: 'secret12',
+            verifyToken: 'verify12',
+            phoneNumberIds: ['1'],
+          }),
+          'token',
+        ],
+      ];
+      for (const [label, path, body, field] of fields) {
+        for (const [kind, value] of [
+          ['NUL', NUL],
+          ['lone surrogate', SURROGATE],
+        ] as const) {
+          const method = path === '/v1/settings/whatsapp' ? 'PUT' : 'POST';
+          const res = await probe(`${kind} in ${label}`, method, path, {
+            token: admin,
+            body: body(value),
+          });
+          expect([label, kind, res.status]).toEqual([label, kind, 400]);
+          expect(errorOf(res).details?.map((d) => d.field)).toContain(field);
+        }
+      }
+      // SQL and markup are text like any other: stored and returned exactly, executing nothing.
+      for (const value of [SQL, SCRIPT]) {
+        const res = await probe(`inert ${value}`, 'POST', '/v1/campaigns', {
+          token: admin,
+          body: {
+            name: value,
+            template: { name: 'promo', language: 'en' },
+            recipients: [{ phone, variables: [value] }],
+          },
+        });
+        expect(res.status).toBe(201);
+        const id = (res.body as { id: string }).id;
+        const got = (await probe('read back', 'GET', `/v1/campaigns/${id}`, { token: admin }))
+          .body as { name: string };
+        expect(got.name).toBe(value);
+        expect(res.headers.get('content-type')).toMatch(/application\/json/);
+        await probe('cancel', 'POST', `/v1/campaigns/${id}/cancel`, { token: admin });
+      }
+      expect(await count(`select count(*) as n from campaigns`)).toBeGreaterThan(0);
+    });
+
+    it('rejects hostile query strings and path parameters with 400 (or 404), never 5xx', async () => {
+      const queries = [
+        'status=%27%20or%201%3D1%20--',
+        'status=running&status=paused',
+        'limit=1;drop',
+        'limit=-1',
+        'limit=100000',
+        'cursor=not-a-cursor',
+        `cursor=${Buffer.from('{"createdAt":"x","id":"y"}').toString('base64url')}`,
+        'name=%00',
+        'createdFrom=yesterday',
+        'unknown=1',
+        'name[$ne]=x',
+      ];
+      for (const q of queries) {
+        const res = await probe(`query ${q}`, 'GET', `/v1/campaigns?${q}`, { token: admin });
+        expect([q, res.status]).toEqual([q, 400]);
+        expect(errorOf(res).details?.[0]?.field).toMatch(/^query/);
+      }
+      // Invalid UTF-8 in a URL decodes to replacement characters: plain text, matched literally.
+      const replaced = await probe('query invalid UTF-8', 'GET', '/v1/campaigns?name=%ED%A0%80', {
+        token: admin,
+      });
+      expect(replaced.status).toBe(200);
+      const inert = await probe(
+        'query SQL as name',
+        'GET',
+        `/v1/campaigns?name=${encodeURIComponent(SQL)}`,
+        { token: admin },
+      );
+      expect(inert.status).toBe(200);
+      const like = await probe('query LIKE wildcard', 'GET', '/v1/campaigns?name=%25', {
+        token: admin,
+      });
+      expect((like.body as { campaigns: unknown[] }).campaigns).toEqual([]);
+      for (const id of [
+        "' or 1=1 --",
+        '%00',
+        '..%2F..%2Fetc%2Fpasswd',
+        'x'.repeat(5000),
+        '1e309',
+        '00000000-0000-0000-0000-000000000000%00',
+      ]) {
+        for (const path of [
+          `/v1/campaigns/${id}`,
+          `/v1/campaigns/${id}/recipients`,
+          `/v1/templates/${id}`,
+          `/v1/audiences/${id}`,
+        ]) {
+          const res = await probe(`path ${path.slice(0, 60)}`, 'GET', path, { token: admin });
+          expect([path.slice(0, 60), [400, 404].includes(res.status)]).toEqual([
+            path.slice(0, 60),
+            true,
+          ]);
+        }
+      }
+      const recipientsQuery = await probe(
+        'recipients bad status',
+        'GET',
+        `/v1/campaigns/${await campaign()}/recipients?status=sent'--&errorCode=x`,
+        { token: admin },
+      );
+      expect(recipientsQuery.status).toBe(400);
+    });
+
+    it('answers malformed JSON, wrong types and unknown fields with 400 naming the field', async () => {
+      const bad: [string, string, string | undefined][] = [
+        ['truncated JSON', '{"name": "x", ', undefined],
+        ['not JSON', 'name=x', undefined],
+        ['JSON array', '[]', undefined],
+        ['JSON null', 'null', undefined],
+      ];
+      for (const [label, raw] of bad) {
+        const res = await probe(label, 'POST', '/v1/campaigns', {
+          token: admin,
+          raw,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect([label, res.status]).toEqual([label, 400]);
+        expect(errorOf(res).code).toMatch(/validation_failed|bad_request/);
+      }
+      const wrongTypes = await probe('wrong types', 'POST', '/v1/campaigns', {
+        token: admin,
+        body: { name: 42, template: 'promo', recipients: { phone: 1 }, ratePerSecond: 'fast' },
+      });
+      expect(wrongTypes.status).toBe(400);
+      expect(
+        errorOf(wrongTypes)
+          .details?.map((d) => d.field)
+          .sort(),
+      ).toEqual(['name', 'ratePerSecond', 'recipients', 'template'].sort());
+      const unknown = await probe('unknown field', 'POST', '/v1/templates', {
+        token: admin,
+        body: { name: 'z', language: 'en', category: 'UTILITY', isAdmin: true },
+      });
+      expect(unknown.status).toBe(400);
+      expect(JSON.stringify(errorOf(unknown).details)).toContain('isAdmin');
+      const proto = await probe('prototype pollution', 'POST', '/v1/api-keys', {
+        token: admin,
+        raw: '{"name":"p","role":"viewer","__proto__":{"role":"admin"}}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect([400, 201]).toContain(proto.status);
+      if (proto.status === 201) expect((proto.body as { role: string }).role).toBe('viewer');
+    });
+
+    it('refuses oversized bodies and gzip bombs with 413', async () => {
+      const big = await probe('oversized JSON', 'POST', '/v1/campaigns', {
+        token: admin,
+        raw: JSON.stringify({ name: 'x'.repeat(3 * 1024 * 1024) }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(big.status).toBe(413);
+      const bomb = gzipSync(Buffer.from(`{"name":"${'0'.repeat(50 * 1024 * 1024)}"}`));
+      const gz = await probe('gzip bomb', 'POST', '/v1/campaigns', {
+        token: admin,
+        raw: bomb,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      });
+      expect(gz.status).toBe(413);
+    });
+
+    it('reads CSV uploads with bad rows, a wrong encoding and formula cells without failing', async () => {
+      const [a, b] = testNumbers(2, 8400);
+      const csv = [
+        'phone,code',
+        `${a},"=HYPERLINK(""http://evil.example"",""x"")"`,
+        'not-a-number,y',
+        `${b},"unterminated`,
+      ].join('\n');
+      const mixed = await probe('csv with bad rows', 'POST', '/v1/audiences', {
+        token: admin,
+        raw: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
+      // Rows that cannot be used are reported by row and skipped; the good one is kept.
+      expect(mixed.status).toBe(201);
+      expect(mixed.body).toMatchObject({ members: 1, rejected: 2 });
+      const fields = (mixed.body as { errors: { field: string }[] }).errors.map((e) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['phone', 'csv']));
+      const latin1 = Buffer.from(`phone,code\n${a},caf\xe9\n`, 'latin1');
+      const encoding = await probe('csv in Latin-1', 'POST', '/v1/audiences', {
+        token: admin,
+        raw: latin1,
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(encoding.status).toBe(400);
+      expect(errorOf(encoding).details?.[0]?.field).toBe('body');
+      const nul = await probe('csv with a NUL', 'POST', '/v1/audiences', {
+        token: admin,
+        raw: `phone,code\n${a},a\u0000b\n`,
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(nul.status).toBe(201);
+      expect(nul.body).toMatchObject({ members: 0, rejected: 1 });
+      const wrongType = await probe('upload as JSON', 'POST', '/v1/audiences', {
+        token: admin,
+        raw: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(wrongType.status).toBe(415);
+    });
+  });
+
+  describe('webhooks', () => {
+    const delivery = (statuses: unknown[], phoneNumberId = engine.sender) =>
+      JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: 'waba',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { phone_number_id: phoneNumberId },
+                  statuses,
+                },
+              },
+            ],
+          },
+        ],
+      });
+    const post = (label: string, body: string, signature?: string) =>
+      probe(label, 'POST', '/webhooks/whatsapp', {
+        raw: body,
+        headers: {
+          'content-type': 'application/json',
+          ...(signature ? { 'x-hub-signature-256': signature } : {}),
+        },
+      });
+    const sign = (body: string) => signWebhookBody(body, engine.secrets.appSecret);
+
+    it('refuses bad, missing and replayed signatures (401, nothing written), applies the good events of a mixed delivery', async () => {
+      const id = await campaign(admin, testNumbers(3, 8500));
+      const rows = await eventually(async () => {
+        const r = await db.query<{ id: string; wamid: string; status: string }>(
+          `select id, wamid, status from recipients where campaign_id = $1 order by id`,
+          [id],
+        );
+        return r.rows.every((row) => row.status === 'sent') ? r.rows : undefined;
+      });
+      const [r1, r2, r3] = rows as { id: string; wamid: string }[];
+      const state = async () =>
+        (
+          await db.query<{ status: string }>(
+            `select id, status, delivered_at, read_at, error_code from recipients where campaign_id = $1 order by id`,
+            [id],
+          )
+        ).rows;
+      const now = String(Math.floor(Date.now() / 1000));
+      const status = (r: { id: string; wamid: string }, s: string, extra: object = {}) => ({
+        id: r.wamid,
+        status: s,
+        timestamp: now,
+        recipient_id: '447400000000',
+        biz_opaque_callback_data: r.id,
+        ...extra,
+      });
+      const before = await state();
+      const good = delivery([status(r1, 'delivered')]);
+      expect((await post('webhook unsigned', good)).status).toBe(401);
+      expect(
+        (await post('webhook wrong secret', good, signWebhookBody(good, 'wrong-secret'))).status,
+      ).toBe(401);
+      expect((await post('webhook malformed signature', good, 'sha256=zz')).status).toBe(401);
+      const other = delivery([status(r1, 'read')]);
+      expect((await post('webhook signature of another body', other, sign(good))).status).toBe(401);
+      const foreignNumber = delivery([status(r1, 'read')], '999999999999999');
+      expect(
+        (await post('webhook unknown number', foreignNumber, sign(foreignNumber))).status,
+      ).toBe(401);
+      expect(await state()).toEqual(before);
+
+      const mixed = delivery([
+        status(r1, 'delivered'),
+        status(r2, 'delivered', { timestamp: 'yesterday' }),
+        status(r2, 'read', { errors: [{ code: 1.5 }] }),
+        status(r3, 'failed', { errors: [{ code: 99999999999, title: 'x' }] }),
+        status(r3, 'delivered', { id: 'w'.repeat(200) }),
+        status(r3, 'delivered', { id: 'wamid.\u0000' }),
+        status(r3, 'read', { errors: [{ code: 131000, title: 'a\u0000b' }] }),
+        'not an object',
+        null,
+      ]);
+      const applied = await post('webhook mixed delivery', mixed, sign(mixed));
+      expect(applied.status).toBe(200);
+      expect(applied.body).toMatchObject({ applied: 1 });
+      const after = await state();
+      expect(after.map((r: { status: string }) => r.status)).toEqual(['delivered', 'sent', 'sent']);
+      // Meta's retry of the same delivery is answered 200 and changes nothing more.
+      const replay = await post('webhook redelivered', mixed, sign(mixed));
+      expect(replay.status).toBe(200);
+      expect(await state()).toEqual(after);
+      // A status for another workspace's recipient, signed by this workspace, changes nothing.
+      const signup = await probe('signup 2', 'POST', '/v1/auth/signup', {
+        body: {
+          workspaceName: 'w2',
+          email: `w2-${Date.now()}@example.com`,
+          password: 'granite pelican lantern 93 zest',
+        },
+      });
+      const w2 = (signup.body as { accessToken: string }).accessToken;
+      const w2Sender = String(200000000000000 + Math.floor(Math.random() * 1e9));
+      expect(
+        (
+          await probe('w2 settings', 'PUT', '/v1/settings/whatsapp', {
+            token: w2,
+            body: {
+              token: 'w2-token',
+              appSecret: 'w2-app-secret',
+              verifyToken: 'w2-verify-token',
+              phoneNumberIds: [w2Sender],
+            },
+          })
+        ).status,
+      ).toBe(200);
+      const forged = delivery([status(r2, 'read')], w2Sender);
+      const forgedAnswer = await post(
+        'webhook from another workspace',
+        forged,
+        signWebhookBody(forged, 'w2-app-secret'),
+      );
+      expect(forgedAnswer.status).toBe(200);
+      expect(forgedAnswer.body).toMatchObject({ applied: 0 });
+      expect(await state()).toEqual(after);
+      // Taking over another workspace's number is refused.
+      const steal = await probe('steal sender', 'PUT', '/v1/settings/whatsapp', {
+        token: w2,
+        body: {
+          token: 'w2-token',
+          appSecret: 'w2-app-secret',
+          verifyToken: 'w2-verify-token',
+          phoneNumberIds: [engine.sender],
+        },
+      });
+      expect(steal.status).toBe(409);
+      await probe('cancel', 'POST', `/v1/campaigns/${id}/cancel`, { token: admin });
+    });
+
+    it('answers the verification handshake only with a workspace verify token', async () => {
+      const q = (token: string) =>
+        `/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=4242`;
+      const ok = await probe('handshake', 'GET', q(engine.secrets.verifyToken));
+      expect([ok.status, ok.body]).toEqual([200, 4242]);
+      for (const token of ['wrong', '', "' or 1=1 --", 'a\u0000b']) {
+        const res = await probe('handshake wrong token', 'GET', q(token));
+        expect(res.status).toBe(403);
+      }
+    });
+  });
+
+  describe('around the API', () => {
+    it('sends helmet headers, allows no foreign origin, and guards the sandbox log', async () => {
+      const res = await probe('health', 'GET', '/health/ready', {
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('strict-transport-security')).toMatch(/max-age/);
+      expect(res.headers.get('content-security-policy')).toBeTruthy();
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await probe('live', 'GET', '/health/live')).status).toBe(200);
+      const sandbox = await fetch(`${engine.sandboxUrl}/sandbox/messages`);
+      cases.push({ label: 'sandbox log without token', status: sandbox.status });
+      expect(sandbox.status).toBe(401);
+    });
+
+    it('keeps the first answer for a repeated Idempotency-Key, and refuses it with another body (409)', async () => {
+      const key = `key-${Date.now()}`;
+      const body = { name: `idem${Date.now()}`, language: 'en', category: 'UTILITY' };
+      const first = await probe('idempotent first', 'POST', '/v1/templates', {
+        token: admin,
+        body,
+        headers: { 'idempotency-key': key },
+      });
+      const again = await probe('idempotent repeat', 'POST', '/v1/templates', {
+        token: admin,
+        body,
+        headers: { 'idempotency-key': key },
+      });
+      expect(first.status).toBe(201);
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      const changed = await probe('idempotent other body', 'POST', '/v1/templates', {
+        token: admin,
+        body: { ...body, category: 'MARKETING' },
+        headers: { 'idempotency-key': key },
+      });
+      expect(changed.status).toBe(409);
+      const badKey = await probe('bad idempotency key', 'POST', '/v1/templates', {
+        token: admin,
+        body,
+        headers: { 'idempotency-key': 'a b\tc' },
+      });
+      expect(badKey.status).toBe(400);
+      expect(await count(`select count(*) as n from templates where name = $1`, [body.name])).toBe(
+        1,
+      );
+    });
+
+    it('keeps secrets out of the logs', () => {
+      const logs = engine.logs.join('\n');
+      for (const secret of [
+        engine.secrets.adminPassword,
+        engine.secrets.appSecret,
+        engine.secrets.verifyToken,
+        engine.secrets.whatsappToken,
+        admin,
+      ]) {
+        expect(logs).not.toContain(secret);
+      }
+    });
+
+    it('ran its cases without a single 5xx', () => {
+      expect(cases.length).toBeGreaterThan(200);
+      expect(cases.filter((c) => c.status >= 500)).toEqual([]);
+    });
+  });
+});
