@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '#libs/config';
 import { apiConfigSchema } from './api.config.js';
 import { AppModule } from './app.module.js';
+import { buildOpenApi } from './http/openapi.js';
 
 const config = loadConfigOrExit(apiConfigSchema, 'api');
 const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -40,16 +41,7 @@ app.enableCors({
 });
 app.enableShutdownHooks();
 
-const openApi = SwaggerModule.createDocument(
-  app,
-  new DocumentBuilder()
-    .setTitle('WhatsApp campaign engine')
-    .setDescription('Durable WhatsApp template campaigns')
-    .setVersion('1')
-    .addBearerAuth()
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'apiKey')
-    .build(),
-);
+const openApi = buildOpenApi(app);
 SwaggerModule.setup('docs', app, openApi, { jsonDocumentUrl: 'docs/openapi.json' });
 
 try {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainError, safeText } from '#libs/domain';
 import { AudienceRepository } from '#libs/persistence';
@@ -18,7 +18,6 @@ const FORMATS: Record<string, UploadFormat> = {
 };
 
 @ApiTags('audiences')
-@ApiBearerAuth()
 @Controller('v1/audiences')
 export class AudiencesController {
   constructor(

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { DomainError, safeText } from '#libs/domain';
 import { IdentityRepository, SecurityRepository } from '#libs/persistence';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import { RateLimit } from '../http/rate-limit.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { AuthService, TooManyAttempts, type Session } from './auth.service.js';
 import { clientAddress } from './client-address.js';
@@ -58,7 +59,7 @@ export class AuthController {
     summary:
       'Sign in: a short-lived access token and a refresh token (in the body, or with session "cookie" in an httpOnly cookie plus a CSRF token)',
   })
-  @ApiBody({ schema: z.toJSONSchema(loginSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(loginSchema) })
   async login(
     @Body(new ZodValidationPipe(loginSchema)) body: z.infer<typeof loginSchema>,
     @Req() req: Request,
@@ -82,7 +83,7 @@ export class AuthController {
     summary:
       'Rotate the refresh token (from the body, or from the cookie with the X-CSRF-Token header) for new tokens; a reused token revokes its whole sign-in',
   })
-  @ApiBody({ required: false, schema: z.toJSONSchema(refreshSchema, { io: 'input' }) as object })
+  @ApiBody({ required: false, schema: openApiSchema(refreshSchema) })
   async refresh(
     @Body(new ZodValidationPipe(refreshSchema)) body: { refreshToken?: string },
     @Req() req: Request,
@@ -102,7 +103,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: revokes the refresh token and every one rotated from it' })
-  @ApiBody({ required: false, schema: z.toJSONSchema(refreshSchema, { io: 'input' }) as object })
+  @ApiBody({ required: false, schema: openApiSchema(refreshSchema) })
   async logout(
     @Body(new ZodValidationPipe(refreshSchema)) body: { refreshToken?: string },
     @Req() req: Request,
@@ -124,7 +125,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Create a workspace and its first administrator (only when SIGNUP_ENABLED=true)',
   })
-  @ApiBody({ schema: z.toJSONSchema(signupSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(signupSchema) })
   async signup(
     @Body(new ZodValidationPipe(signupSchema)) body: z.infer<typeof signupSchema>,
     @Req() req: Request,
@@ -151,7 +152,6 @@ export class AuthController {
 
   @Roles('viewer')
   @Get('me')
-  @ApiBearerAuth()
   @ApiOperation({ summary: 'Who the token or API key belongs to, its workspace and role' })
   me(@CurrentPrincipal() principal: Principal) {
     return principal;
@@ -161,9 +161,8 @@ export class AuthController {
   @RateLimit('auth')
   @Post('password')
   @HttpCode(204)
-  @ApiBearerAuth()
   @ApiOperation({ summary: 'Change your password; every other session of yours ends' })
-  @ApiBody({ schema: z.toJSONSchema(passwordSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(passwordSchema) })
   async changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(passwordSchema)) body: z.infer<typeof passwordSchema>,

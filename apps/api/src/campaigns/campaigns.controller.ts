@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import {
@@ -15,6 +15,7 @@ import { CampaignRepository, RecipientRepository, SecurityRepository } from '#li
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { ControlCampaignUseCase, type CampaignCommand } from './control-campaign.use-case.js';
 import { GetCampaignUseCase } from './get-campaign.use-case.js';
@@ -61,7 +62,6 @@ const controlSchema = z
   .transform((b) => b ?? {});
 
 @ApiTags('campaigns')
-@ApiBearerAuth()
 @Controller('v1/campaigns')
 export class CampaignsController {
   constructor(
@@ -137,7 +137,7 @@ export class CampaignsController {
   @ApiOperation({
     summary: 'Launch a template campaign to inline recipients or to an uploaded audience',
   })
-  @ApiBody({ schema: z.toJSONSchema(createCampaignSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(createCampaignSchema) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createCampaignSchema)) body: CreateCampaignInput,
@@ -169,7 +169,7 @@ export class CampaignsController {
     summary:
       'Pause, resume or cancel a running campaign, or send its failed recipients again (retry-failed)',
   })
-  @ApiBody({ required: false, schema: z.toJSONSchema(controlSchema, { io: 'input' }) as object })
+  @ApiBody({ required: false, schema: openApiSchema(controlSchema) })
   async command(
     @CurrentPrincipal() principal: Principal,
     @Param('id', campaignId) id: string,

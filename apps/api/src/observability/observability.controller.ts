@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '#libs/domain';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
@@ -34,7 +34,10 @@ export class ObservabilityController {
   }
 
   @Get('metrics')
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: 'Prometheus metrics (with METRICS_TOKEN set, Authorization: Bearer <METRICS_TOKEN>)',
+  })
+  @ApiProduces('text/plain')
   @Header('cache-control', 'no-store')
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response) {
     const token = this.config.METRICS_TOKEN;

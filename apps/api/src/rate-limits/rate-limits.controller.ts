@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainError } from '#libs/domain';
 import { countryKey, RateLimitRepository, senderKey, SettingsRepository } from '#libs/persistence';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 
 const senderSchema = z
@@ -30,7 +31,6 @@ const country = new ZodValidationPipe(
  * reservation. Reading needs the viewer role; changing them is an admin's setting.
  */
 @ApiTags('rate limits')
-@ApiBearerAuth()
 @Controller('v1/rate-limits')
 export class RateLimitsController {
   constructor(
@@ -56,7 +56,7 @@ export class RateLimitsController {
   @Put('senders/:id')
   @Roles('admin')
   @ApiOperation({ summary: "Set a sender number's rate, or lift its halt" })
-  @ApiBody({ schema: z.toJSONSchema(senderSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(senderSchema) })
   async setSender(
     @CurrentPrincipal() principal: Principal,
     @Param('id', senderId) id: string,
@@ -73,7 +73,7 @@ export class RateLimitsController {
   @Put('countries/:country')
   @Roles('admin')
   @ApiOperation({ summary: 'Limit the messages per second to one destination country' })
-  @ApiBody({ schema: z.toJSONSchema(countrySchema) as object })
+  @ApiBody({ schema: openApiSchema(countrySchema) })
   async setCountry(
     @CurrentPrincipal() principal: Principal,
     @Param('country', country) cc: string,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   createTemplateSchema,
@@ -12,6 +12,7 @@ import {
 import { TemplateRepository } from '#libs/persistence';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 
 const templateId = new ZodValidationPipe(z.uuid(), 'id');
@@ -21,7 +22,6 @@ const templateId = new ZodValidationPipe(z.uuid(), 'id');
  * campaigns launch by name and language, and every recipient is checked against them first.
  */
 @ApiTags('templates')
-@ApiBearerAuth()
 @Controller('v1/templates')
 export class TemplatesController {
   constructor(private readonly templates: TemplateRepository) {}
@@ -36,7 +36,7 @@ export class TemplatesController {
   @Post()
   @Roles('operator')
   @ApiOperation({ summary: 'Register a template: name, language, category, components, variables' })
-  @ApiBody({ schema: z.toJSONSchema(createTemplateSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(createTemplateSchema) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createTemplateSchema)) body: CreateTemplateInput,
@@ -62,7 +62,7 @@ export class TemplatesController {
   @Patch(':id')
   @Roles('operator')
   @ApiOperation({ summary: "Change a template's category, components or variables" })
-  @ApiBody({ schema: z.toJSONSchema(updateTemplateSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(updateTemplateSchema) })
   async update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', templateId) id: string,

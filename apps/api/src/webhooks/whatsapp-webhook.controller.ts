@@ -10,7 +10,7 @@ import {
   Req,
   type RawBodyRequest,
 } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError } from '#libs/domain';
 import { SettingsRepository } from '#libs/persistence';
@@ -33,7 +33,7 @@ import { WebhookAccounts } from './webhook-accounts.js';
  * X-Hub-Signature-256 under one of those workspaces' app secrets; events of numbers whose
  * workspace did not sign it are skipped.
  */
-@ApiExcludeController()
+@ApiTags('webhooks')
 @Public()
 @RateLimit('webhook')
 @Controller('webhooks/whatsapp')
@@ -49,6 +49,13 @@ export class WhatsAppWebhookController {
 
   @Get()
   @Header('content-type', 'text/plain')
+  @ApiOperation({
+    summary:
+      "Meta's subscription handshake: echoes hub.challenge when hub.verify_token is a workspace's",
+  })
+  @ApiQuery({ name: 'hub.mode', required: true, schema: { type: 'string', enum: ['subscribe'] } })
+  @ApiQuery({ name: 'hub.verify_token', required: true, schema: { type: 'string' } })
+  @ApiQuery({ name: 'hub.challenge', required: true, schema: { type: 'string' } })
   async verify(@Query() query: Record<string, unknown>): Promise<string> {
     for (const token of await this.settings.verifyTokens()) {
       const challenge = answerVerificationChallenge(query, token);
@@ -59,6 +66,15 @@ export class WhatsAppWebhookController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Status, message and preference events from Meta, signed with the app secret of the workspace owning the numbers; bad events are skipped, the rest applied',
+  })
+  @ApiHeader({
+    name: SIGNATURE_HEADER,
+    required: true,
+    description: 'sha256=<HMAC of the raw body>',
+  })
   async receive(
     @Req() req: RawBodyRequest<Request>,
     @Headers(SIGNATURE_HEADER) signature: string | undefined,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { DomainError, ROLES, safeText } from '#libs/domain';
@@ -8,6 +8,7 @@ import { IdentityRepository, SecurityRepository } from '#libs/persistence';
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 
 const createKeySchema = z.strictObject({
@@ -20,7 +21,6 @@ const createKeySchema = z.strictObject({
  * a hash, records when it was last used, and can be revoked.
  */
 @ApiTags('api keys')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('v1/api-keys')
 export class ApiKeysController {
@@ -39,7 +39,7 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Create an API key; the key is in this answer only (send it as X-API-Key)',
   })
-  @ApiBody({ schema: z.toJSONSchema(createKeySchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(createKeySchema) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createKeySchema)) body: z.infer<typeof createKeySchema>,

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { SecurityRepository } from '#libs/persistence';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
@@ -13,7 +13,6 @@ const pageSchema = z.strictObject({
 
 /** The workspace's security events, newest first, for admins. */
 @ApiTags('audit log')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('v1/audit-log')
 export class AuditLogController {

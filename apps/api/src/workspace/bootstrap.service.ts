@@ -23,8 +23,13 @@ export class BootstrapService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const workspaceId = await this.ensureAdmin();
     if (workspaceId) await this.seedWhatsApp(workspaceId);
-    const rotated = await this.settings.rotateKeys();
+    const { rotated, unreadable } = await this.settings.rotateKeys();
     if (rotated) this.logger.log(`re-encrypted the credentials of ${rotated} workspace(s)`);
+    if (unreadable.length) {
+      this.logger.error(
+        `no key in SECRETS_ENCRYPTION_KEYS opens the WhatsApp credentials of workspace(s) ${unreadable.join(', ')}: add the key they were stored with (after the current one); until then they cannot send or receive webhooks`,
+      );
+    }
   }
 
   private async ensureAdmin(): Promise<string | null> {

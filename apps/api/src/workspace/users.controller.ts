@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { DomainError, ROLES, safeText } from '#libs/domain';
@@ -8,6 +8,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 
 const createUserSchema = z.strictObject({
@@ -24,7 +25,6 @@ const updateUserSchema = z
 
 /** The workspace's users: admins add them, change their role, and disable them. */
 @ApiTags('users')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('v1/users')
 export class UsersController {
@@ -42,7 +42,7 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Add a user (password: 12+ characters, not a common one)' })
-  @ApiBody({ schema: z.toJSONSchema(createUserSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(createUserSchema) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createUserSchema)) body: z.infer<typeof createUserSchema>,
@@ -67,7 +67,7 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOperation({ summary: "Change a user's role, or disable (and sign out) or enable them" })
-  @ApiBody({ schema: z.toJSONSchema(updateUserSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(updateUserSchema) })
   async update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ZodValidationPipe(z.uuid(), 'id')) id: string,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Put, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { DomainError, safeText } from '#libs/domain';
@@ -7,6 +7,7 @@ import { SecurityRepository, SettingsRepository } from '#libs/persistence';
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 
 const secret = (min: number) => safeText().min(min).max(2_048);
@@ -29,7 +30,6 @@ const whatsappSchema = z.strictObject({
  * (AES-256-GCM), never returned, never logged.
  */
 @ApiTags('settings')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('v1/settings/whatsapp')
 export class WhatsAppSettingsController {
@@ -46,7 +46,7 @@ export class WhatsAppSettingsController {
 
   @Put()
   @ApiOperation({ summary: 'Set the token, app secret, verify token and sending numbers' })
-  @ApiBody({ schema: z.toJSONSchema(whatsappSchema, { io: 'input' }) as object })
+  @ApiBody({ schema: openApiSchema(whatsappSchema) })
   async replace(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(whatsappSchema)) body: z.infer<typeof whatsappSchema>,

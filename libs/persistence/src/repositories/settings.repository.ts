@@ -111,18 +111,28 @@ export class SettingsRepository {
     return credentials ? { workspaceId: row.workspace_id, ...credentials } : null;
   }
 
-  /** Every workspace's verify token, for Meta's subscription handshake. */
+  /** Every workspace's verify token, for Meta's subscription handshake (unreadable ones left out). */
   async verifyTokens(): Promise<string[]> {
     const rows = await this.em
       .fork()
       .execute<{ workspace_id: string; verify_token_enc: string }[]>(
         `select workspace_id, verify_token_enc from whatsapp_accounts`,
       );
-    return rows.map((r) => this.box.decrypt(r.verify_token_enc, r.workspace_id));
+    return rows.flatMap((r) => {
+      try {
+        return [this.box.decrypt(r.verify_token_enc, r.workspace_id)];
+      } catch {
+        return [];
+      }
+    });
   }
 
-  /** Re-encrypts every value stored under an older key with the current one; returns how many. */
-  async rotateKeys(): Promise<number> {
+  /**
+   * Re-encrypts every value stored under an older key with the current one. Returns how many
+   * workspaces were re-encrypted, and those whose values no configured key opens (their key
+   * is missing from the setting): they are left as they are.
+   */
+  async rotateKeys(): Promise<{ rotated: number; unreadable: string[] }> {
     const em = this.em.fork();
     const rows = await em.execute<
       {
@@ -133,21 +143,26 @@ export class SettingsRepository {
       }[]
     >(`select workspace_id, token_enc, app_secret_enc, verify_token_enc from whatsapp_accounts`);
     let rotated = 0;
+    const unreadable: string[] = [];
     for (const r of rows) {
-      if (
-        ![r.token_enc, r.app_secret_enc, r.verify_token_enc].some((v) => this.box.needsRotation(v))
-      ) {
+      const values = [r.token_enc, r.app_secret_enc, r.verify_token_enc];
+      if (!values.some((v) => this.box.needsRotation(v))) continue;
+      let again: string[];
+      try {
+        again = values.map((v) =>
+          this.box.encrypt(this.box.decrypt(v, r.workspace_id), r.workspace_id),
+        );
+      } catch {
+        unreadable.push(r.workspace_id);
         continue;
       }
-      const again = (v: string) =>
-        this.box.encrypt(this.box.decrypt(v, r.workspace_id), r.workspace_id);
       await em.execute(
         `update whatsapp_accounts set token_enc = ?, app_secret_enc = ?, verify_token_enc = ?
          where workspace_id = ?`,
-        [again(r.token_enc), again(r.app_secret_enc), again(r.verify_token_enc), r.workspace_id],
+        [...again, r.workspace_id],
       );
       rotated += 1;
     }
-    return rotated;
+    return { rotated, unreadable };
   }
 }
