@@ -17,6 +17,7 @@ import { InfrastructureModule } from './infrastructure/infrastructure.module.js'
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
+import { ContactsModule } from './contacts/contacts.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 
@@ -63,6 +64,7 @@ export class AppModule {
         WorkspaceModule,
         CampaignsModule,
         TemplatesModule,
+        ContactsModule,
         AudiencesModule,
         RateLimitsModule,
         WebhooksModule,

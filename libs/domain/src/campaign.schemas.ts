@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { templateLanguageSchema, templateNameSchema } from './template.schemas.js';
 import { safeText } from './text.js';
+import { contactFilterSchema } from './contact.schemas.js';
 
 /** A template registered in the workspace (POST /v1/templates), by name and language. */
 export const templateRefSchema = z.strictObject({
@@ -25,6 +26,12 @@ export const createCampaignSchema = z
     recipients: z.array(recipientInputSchema).min(1).max(MAX_INLINE_RECIPIENTS).optional(),
     /** An uploaded audience (POST /v1/audiences), of any size. */
     audienceId: z.uuid().optional(),
+    /**
+     * The workspace's contacts: a list, a filter, or both ({} is every contact). Variables come
+     * from each contact's attributes of the template's variable names; opted-out numbers, and
+     * for marketing templates contacts without a recorded opt-in, are skipped.
+     */
+    contacts: contactFilterSchema.optional(),
     /** The sending phone-number id; the configured default when absent. */
     sender: z
       .string()
@@ -33,10 +40,13 @@ export const createCampaignSchema = z
     /** A send-rate cap for this campaign alone, below the sender's and countries' limits. */
     ratePerSecond: z.number().positive().max(10_000).optional(),
   })
-  .refine((c) => (c.recipients === undefined) !== (c.audienceId === undefined), {
-    message: 'give exactly one of recipients or audienceId',
-    path: ['recipients'],
-  });
+  .refine(
+    (c) => [c.recipients, c.audienceId, c.contacts].filter((a) => a !== undefined).length === 1,
+    {
+      message: 'give exactly one of recipients, audienceId or contacts',
+      path: ['recipients'],
+    },
+  );
 
 export type CreateCampaignInput = z.infer<typeof createCampaignSchema>;
 export type TemplateRef = z.infer<typeof templateRefSchema>;

@@ -9,3 +9,5 @@ export * from './text.js';
 export * from './audience-member.js';
 export * from './identity.js';
 export * from './template.schemas.js';
+export * from './contact.schemas.js';
+export * from './contact-row.js';

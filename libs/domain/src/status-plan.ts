@@ -21,6 +21,8 @@ export interface StatusEventInput {
 export interface AppliedStatus {
   id: number;
   campaignId: string;
+  /** The number the row was sent to (E.164). */
+  phone: string;
   status: RecipientStatus;
   wamid: string;
   errorCode: number | null;

@@ -8,6 +8,7 @@ export {
   CampaignRepository,
   escapeLike,
   type AudienceRow,
+  type StoredContactSelection,
   type CampaignFilter,
   type NewCampaign,
 } from './repositories/campaign.repository.js';
@@ -51,3 +52,22 @@ export {
   type TemplateView,
 } from './repositories/template.repository.js';
 export { MikroORM } from '@mikro-orm/postgresql';
+export { Contact, ContactList, ContactListMember, Suppression } from './entities/contact.entity.js';
+export {
+  ContactRepository,
+  type ContactRow,
+  type ContactView,
+} from './repositories/contact.repository.js';
+export {
+  ContactListRepository,
+  type ContactListView,
+} from './repositories/contact-list.repository.js';
+export {
+  SuppressionRepository,
+  type SuppressionEntry,
+} from './repositories/suppression.repository.js';
+export {
+  contactSelection,
+  variablesArray,
+  missingVariable,
+} from './repositories/contact-selection.js';

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { Audience, AudienceMember } from './entities/audience.entity.js';
 import { CampaignCounts, CampaignCountryCounts } from './entities/campaign-counts.entity.js';
 import { Campaign } from './entities/campaign.entity.js';
+import { Contact, ContactList, ContactListMember, Suppression } from './entities/contact.entity.js';
 import {
   ApiKey,
   AuditEvent,
@@ -26,6 +27,10 @@ export interface OrmSettings {
 
 export const entities = [
   Campaign,
+  Contact,
+  ContactList,
+  ContactListMember,
+  Suppression,
   Recipient,
   RateLimit,
   CampaignCounts,

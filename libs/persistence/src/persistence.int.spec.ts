@@ -61,6 +61,7 @@ describe('persistence against PostgreSQL with the real migrations', () => {
         templateParameters: null,
         senderPhoneNumberId: from,
         audienceId: extra.audienceId ?? null,
+        contacts: null,
         rejectedRecipients: 0,
         ratePerSecond: null,
       },

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { CsvError, parse } from 'csv-parse';
 import { DomainError, parseAudienceMember, type AudienceMember } from '#libs/domain';
 import { AudienceRepository } from '#libs/persistence';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
+import { csvRecords } from '../http/csv-records.js';
 import { readUpload } from '../http/upload-streams.js';
 
 const BATCH = 2_000;
@@ -79,49 +79,27 @@ type RawRow =
   | { row: number; field: string; reason: string };
 
 async function* csvRows(input: Readable): AsyncGenerator<RawRow> {
-  // A record that cannot be read (a stray quote) is reported by line and skipped; the rest go on.
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      skip_records_with_error: true,
-    }),
-  );
-  input.on('error', (err) => parser.destroy(err));
-  const unreadable: RawRow[] = [];
-  parser.on('skip', (err: CsvError & { lines?: number }) => {
-    unreadable.push({ row: err.lines ?? 0, field: 'csv', reason: err.message });
-  });
   let header: string[] | undefined;
-  let row = 0;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      yield* unreadable.splice(0);
-      row += 1;
-      if (!header) {
-        header = record;
-        if (header[0]?.toLowerCase() !== 'phone') {
-          throw new DomainError(
-            'validation_failed',
-            'the CSV header must start with a phone column',
-            [{ field: 'row 1', reason: 'first column must be named "phone"' }],
-          );
-        }
-        continue;
+  for await (const item of csvRecords(input)) {
+    if (!('record' in item)) {
+      yield item;
+    } else if (!header) {
+      header = item.record;
+      if (header[0]?.toLowerCase() !== 'phone') {
+        throw new DomainError(
+          'validation_failed',
+          'the CSV header must start with a phone column',
+          [{ field: 'row 1', reason: 'first column must be named "phone"' }],
+        );
       }
-      yield { row, phone: record[0], variables: record.slice(1), names: header.slice(1) };
+    } else {
+      yield {
+        row: item.row,
+        phone: item.record[0],
+        variables: item.record.slice(1),
+        names: header.slice(1),
+      };
     }
-    yield* unreadable.splice(0);
-  } catch (err) {
-    if (err instanceof DomainError) throw err;
-    if (err instanceof CsvError) {
-      throw new DomainError('validation_failed', 'the CSV cannot be read', [
-        { field: `row ${row + 1}`, reason: (err as Error).message },
-      ]);
-    }
-    throw err;
   }
 }
 

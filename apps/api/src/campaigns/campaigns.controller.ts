@@ -16,44 +16,27 @@ import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { openApiSchema } from '../http/openapi.js';
+import { encodeCursor, pageCursor } from '../http/page-cursor.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { ControlCampaignUseCase, type CampaignCommand } from './control-campaign.use-case.js';
 import { GetCampaignUseCase } from './get-campaign.use-case.js';
 import { LaunchCampaignUseCase } from './launch-campaign.use-case.js';
 
 const campaignId = new ZodValidationPipe(z.uuid(), 'id');
-/** An opaque page cursor: the keyset of the last row of the previous page. */
-const cursor = <T extends z.ZodType>(shape: T) =>
-  z
-    .string()
-    .max(200)
-    .transform((text, ctx) => {
-      try {
-        const value = shape.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-        if (value.success) return value.data;
-      } catch {
-        // reported below
-      }
-      ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned' });
-      return z.NEVER;
-    });
-const encodeCursor = (value: unknown) =>
-  Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-
 const listQuery = z.strictObject({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
   name: safeText().trim().min(1).max(200).optional(),
   createdFrom: z.coerce.date().optional(),
   createdTo: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: cursor(z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() })).optional(),
+  cursor: pageCursor(z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() })).optional(),
 });
 const recipientsQuery = z.strictObject({
   status: z.enum(RECIPIENT_STATUSES).optional(),
   errorCode: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
   errorClass: z.enum(FAILURE_CLASSES).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
-  cursor: cursor(z.strictObject({ id: z.number().int().nonnegative() })).optional(),
+  cursor: pageCursor(z.strictObject({ id: z.number().int().nonnegative() })).optional(),
 });
 
 const controlSchema = z

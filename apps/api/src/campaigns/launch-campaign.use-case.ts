@@ -4,9 +4,12 @@ import { DomainError, normalisePhone, type CreateCampaignInput } from '#libs/dom
 import {
   AudienceRepository,
   CampaignRepository,
+  ContactListRepository,
+  ContactRepository,
   SettingsRepository,
   TemplateRepository,
   type AudienceRow,
+  type StoredContactSelection,
 } from '#libs/persistence';
 import { CampaignLifecycle, type CampaignSettings } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
@@ -38,6 +41,8 @@ export class LaunchCampaignUseCase {
     private readonly lifecycle: CampaignLifecycle,
     private readonly settings: SettingsRepository,
     private readonly templates: TemplateRepository,
+    private readonly contacts: ContactRepository,
+    private readonly lists: ContactListRepository,
   ) {}
 
   async execute(workspaceId: string, input: CreateCampaignInput) {
@@ -71,6 +76,14 @@ export class LaunchCampaignUseCase {
       ? this.inlineAudience(input, parameters)
       : { audience: null, rejected: [] };
     if (input.audienceId) await this.checkUpload(workspaceId, input.audienceId, parameters);
+    const contacts: StoredContactSelection | null = input.contacts
+      ? {
+          filter: input.contacts,
+          variables: template.variables,
+          requireConsent: template.category === 'MARKETING',
+        }
+      : null;
+    if (contacts) await this.checkContacts(workspaceId, contacts);
 
     const id = randomUUID();
     const labels = { name: input.name, sender, template: input.template };
@@ -94,6 +107,7 @@ export class LaunchCampaignUseCase {
           templateParameters: parameters,
           senderPhoneNumberId: sender,
           audienceId: input.audienceId ?? null,
+          contacts,
           rejectedRecipients: rejected.length,
           ratePerSecond: input.ratePerSecond ?? null,
         },
@@ -212,6 +226,37 @@ export class LaunchCampaignUseCase {
         mismatched.sample.map((m) => ({
           field: `audience.${m.phone}`,
           reason: `the template takes ${expected} variable(s); ${m.given} given`,
+        })),
+      );
+    }
+  }
+
+  /** The selection must name a list of the workspace, select someone, and fill every variable. */
+  private async checkContacts(workspaceId: string, selection: StoredContactSelection) {
+    const { listId } = selection.filter;
+    if (listId && !(await this.lists.get(workspaceId, listId))) {
+      throw new DomainError('validation_failed', 'unknown contact list', [
+        { field: 'contacts.listId', reason: `no contact list ${listId} in this workspace` },
+      ]);
+    }
+    const found = await this.contacts.audit(
+      workspaceId,
+      selection.filter,
+      selection.variables,
+      MAX_REJECTIONS_LISTED,
+    );
+    if (found.total === 0) {
+      throw new DomainError('validation_failed', 'no contact matches', [
+        { field: 'contacts', reason: 'the list or filter selects no contact' },
+      ]);
+    }
+    if (found.missing) {
+      throw new DomainError(
+        'validation_failed',
+        `${found.missing} contact(s) have no value for a template variable (${selection.variables.join(', ')}); nothing was sent`,
+        found.examples.map((c) => ({
+          field: `contacts.${c.id}.attributes`,
+          reason: `${c.phone} lacks one of ${selection.variables.join(', ')}`,
         })),
       );
     }

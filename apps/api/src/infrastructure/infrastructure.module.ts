@@ -9,6 +9,8 @@ import type { Client } from '@temporalio/client';
 import {
   AudienceRepository,
   CampaignRepository,
+  ContactListRepository,
+  ContactRepository,
   IdempotencyRepository,
   IdentityRepository,
   MikroORM,
@@ -18,12 +20,28 @@ import {
   SecretBox,
   SecurityRepository,
   SettingsRepository,
+  SuppressionRepository,
   TemplateRepository,
 } from '#libs/persistence';
 import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
+
+/** Repositories built on the ORM's entity manager alone. */
+const ORM_REPOSITORIES = [
+  CampaignRepository,
+  RecipientRepository,
+  AudienceRepository,
+  RateLimitRepository,
+  IdentityRepository,
+  SecurityRepository,
+  TemplateRepository,
+  IdempotencyRepository,
+  ContactRepository,
+  ContactListRepository,
+  SuppressionRepository,
+];
 
 /**
  * The API's connections to PostgreSQL and Temporal, and the repositories and workflow helpers
@@ -54,33 +72,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
               namespace: config.TEMPORAL_NAMESPACE,
             }),
         },
-        {
-          provide: CampaignRepository,
+        ...ORM_REPOSITORIES.map((Repository) => ({
+          provide: Repository,
           inject: [MikroORM],
-          useFactory: (orm: MikroORM) => new CampaignRepository(orm.em),
-        },
-        {
-          provide: RecipientRepository,
-          inject: [MikroORM],
-          useFactory: (orm: MikroORM) => new RecipientRepository(orm.em),
-        },
-        {
-          provide: AudienceRepository,
-          inject: [MikroORM],
-          useFactory: (orm: MikroORM) => new AudienceRepository(orm.em),
-        },
-        {
-          provide: RateLimitRepository,
-          inject: [MikroORM],
-          useFactory: (orm: MikroORM) => new RateLimitRepository(orm.em),
-        },
-        ...[IdentityRepository, SecurityRepository, TemplateRepository, IdempotencyRepository].map(
-          (Repository) => ({
-            provide: Repository,
-            inject: [MikroORM],
-            useFactory: (orm: MikroORM) => new Repository(orm.em),
-          }),
-        ),
+          useFactory: (orm: MikroORM) => new Repository(orm.em),
+        })),
         {
           provide: SettingsRepository,
           inject: [MikroORM],
@@ -97,14 +93,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         API_CONFIG,
         MikroORM,
         TEMPORAL_CLIENT,
-        CampaignRepository,
-        RecipientRepository,
-        AudienceRepository,
-        RateLimitRepository,
-        IdentityRepository,
-        SecurityRepository,
-        TemplateRepository,
-        IdempotencyRepository,
+        ...ORM_REPOSITORIES,
         SettingsRepository,
         CampaignLifecycle,
       ],

@@ -1,6 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { StatusEventInput } from '#libs/domain';
-import { RateLimitRepository, RecipientRepository, senderKey } from '#libs/persistence';
+import { isOptOutPayload, isStopText, normalisePhone, type StatusEventInput } from '#libs/domain';
+import {
+  ContactRepository,
+  RateLimitRepository,
+  RecipientRepository,
+  senderKey,
+  SuppressionRepository,
+  type SuppressionEntry,
+} from '#libs/persistence';
 import { classifyError, type ParsedWebhook } from '#libs/whatsapp';
 import type { CountsChanged } from '#libs/temporal';
 import { StatusSignalBatcher } from './status-signal-batcher.js';
@@ -23,6 +30,8 @@ export class IngestWebhookUseCase {
     private readonly recipients: RecipientRepository,
     private readonly rateLimits: RateLimitRepository,
     private readonly signals: StatusSignalBatcher,
+    private readonly contacts: ContactRepository,
+    private readonly suppressions: SuppressionRepository,
   ) {}
 
   /** Applies one workspace's share of a delivery (its signature and numbers checked already). */
@@ -65,11 +74,50 @@ export class IngestWebhookUseCase {
     for (const campaignId of new Set(changes.map((c) => c.campaignId))) {
       this.signals.mark(campaignId, stops.get(campaignId));
     }
-    if (webhook.messages.length || webhook.preferences.length) {
+    const optOuts = await this.applyConsent(workspaceId, webhook, changes);
+    if (webhook.messages.length || webhook.preferences.length || optOuts) {
       this.logger.log(
-        `received ${webhook.messages.length} inbound message(s) and ${webhook.preferences.length} preference change(s)`,
+        `received ${webhook.messages.length} inbound message(s) and ${webhook.preferences.length} preference change(s); ${optOuts} new opt-out(s)`,
       );
     }
     return { statuses: events.length, applied: changes.length, skipped: webhook.skipped.length };
+  }
+
+  /**
+   * What a delivery says about consent: an inbound message opens the contact's 24-hour service
+   * window; STOP (or a similar keyword), the opt-out button, Meta's `user_preferences` stop and
+   * error 131050 put the number on the suppression list; a `user_preferences` resume lifts only
+   * the suppression that such a stop made. Returns how many numbers were newly suppressed.
+   */
+  private async applyConsent(
+    workspaceId: string,
+    webhook: ParsedWebhook,
+    changes: { phone: string; status: string; errorCode: number | null }[],
+  ): Promise<number> {
+    const e164 = (waId: string) => normalisePhone(waId)?.e164;
+    const entries: SuppressionEntry[] = [];
+    const inbound: { phone: string; at: Date }[] = [];
+    for (const m of webhook.messages) {
+      const phone = e164(m.from);
+      if (!phone) continue;
+      inbound.push({ phone, at: m.timestamp });
+      if (isOptOutPayload(m.payload)) entries.push({ phone, reason: 'opt_out_button' });
+      else if (m.type === 'text' && isStopText(m.text)) {
+        entries.push({ phone, reason: 'stop_keyword' });
+      }
+    }
+    for (const p of webhook.preferences) {
+      const phone = e164(p.waId);
+      if (!phone) continue;
+      if (p.value === 'stop') entries.push({ phone, reason: 'user_preferences' });
+      else await this.suppressions.remove(workspaceId, phone, 'user_preferences');
+    }
+    for (const c of changes) {
+      if (c.status === 'failed' && c.errorCode === 131050) {
+        entries.push({ phone: c.phone, reason: 'error_131050' });
+      }
+    }
+    await this.contacts.recordInbound(workspaceId, inbound);
+    return (await this.suppressions.suppress(workspaceId, entries)).length;
   }
 }

@@ -19,6 +19,9 @@ const CampaignSchema = defineEntity({
     senderPhoneNumberId: p.string().length(32),
     /** The uploaded audience the campaign was launched from, frozen by the workflow. */
     audienceId: p.uuid().nullable(),
+    /** The contact list or filter the campaign was launched from, frozen by the workflow. */
+    contactListId: p.uuid().nullable(),
+    contactFilter: p.json<Record<string, unknown>>().nullable(),
     frozenAt: p.datetime().nullable(),
     /** Destination countries of the frozen audience: the country limits that can apply. */
     countries: p.array().defaultRaw(`'{}'`),

@@ -21,11 +21,21 @@ const RecipientSchema = defineEntity({
       where: `status = 'pending' and next_attempt_at is not null`,
     },
     { properties: ['wamid'] },
+    // A contact's message history, and what erasure reaches.
+    {
+      name: 'recipients_contact_id_index',
+      properties: ['contactId'],
+      where: 'contact_id is not null',
+    },
+    // An opt-out withdraws the number's rows not sent yet.
+    { name: 'recipients_pending_phone_index', properties: ['phone'], where: `status = 'pending'` },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     campaign: () => p.manyToOne(Campaign).deleteRule('cascade'),
     phone: p.string().length(16),
+    /** The contact the row was sent to, when the number is one of the workspace's contacts. */
+    contactId: p.uuid().nullable(),
     country: p.string().length(2),
     variables: p.json<string[]>().nullable(),
     status: p.enum([...RECIPIENT_STATUSES]).default('pending'),

@@ -4,10 +4,12 @@ import {
   emptyCounts,
   RECIPIENT_STATUSES,
   type CampaignStatus,
+  type ContactFilter,
   type CountsSnapshot,
   type StatusCounts,
 } from '#libs/domain';
 import { Campaign } from '../entities/campaign.entity.js';
+import { contactSelection, missingVariable, variablesArray } from './contact-selection.js';
 import { campaignKey } from './send-queue.repository.js';
 
 export interface NewCampaign {
@@ -19,10 +21,31 @@ export interface NewCampaign {
   templateParameters: number | null;
   senderPhoneNumberId: string;
   audienceId: string | null;
+  /** Launched from the workspace's contacts: which ones, and the variables read from them. */
+  contacts: StoredContactSelection | null;
   rejectedRecipients: number;
   /** A send-rate cap for this campaign alone, as a limiter key of its own. */
   ratePerSecond: number | null;
 }
+
+/** What a campaign launched from contacts freezes: the selection and how to fill variables. */
+export interface StoredContactSelection {
+  filter: ContactFilter;
+  /** Template variable names, read from each contact's attributes. */
+  variables: string[];
+  /** Marketing templates go only to contacts with a recorded opt-in. */
+  requireConsent: boolean;
+}
+
+/**
+ * Links each row to the workspace's contact of that number and freezes a suppressed number as
+ * `skipped` with the opt-out's reason. Over `a` (phone, country, variables) and workspace `?`.
+ */
+const FROZEN_ROW = `ct.id as contact_id,
+  case when s.phone is not null then 'skipped' else 'pending' end as status,
+  case when s.phone is not null then 'opted out (' || s.reason || ')' end as error_message`;
+const FROZEN_JOINS = `left join contacts ct on ct.workspace_id = ? and ct.phone = a.phone
+  left join suppressions s on s.workspace_id = ? and s.phone = a.phone`;
 
 export interface CampaignFilter {
   status?: CampaignStatus;
@@ -56,10 +79,12 @@ export class CampaignRepository {
    * the campaign's workflow (`freezeAudience`).
    */
   async create(campaign: NewCampaign, inline: AudienceRow[] | null): Promise<void> {
-    const { ratePerSecond, workspaceId, ...row } = campaign;
+    const { ratePerSecond, workspaceId, contacts, ...row } = campaign;
     await this.em.fork().transactional(async (em) => {
       em.create(Campaign, {
         ...row,
+        contactListId: contacts?.filter.listId ?? null,
+        contactFilter: contacts ? { ...contacts } : null,
         workspace: workspaceId,
         status: 'launching',
         frozenAt: inline ? new Date() : null,
@@ -75,10 +100,11 @@ export class CampaignRepository {
       }
       if (!inline?.length) return;
       await em.execute(
-        `insert into recipients (campaign_id, phone, country, variables)
-         select ?, a.phone, a.country, a.variables
-         from jsonb_to_recordset(?::jsonb) as a(phone text, country text, variables jsonb)`,
-        [campaign.id, JSON.stringify(inline)],
+        `insert into recipients (campaign_id, phone, country, variables, contact_id, status, error_message)
+         select ?, a.phone, a.country, a.variables, ${FROZEN_ROW}
+         from jsonb_to_recordset(?::jsonb) as a(phone text, country text, variables jsonb)
+         ${FROZEN_JOINS}`,
+        [campaign.id, JSON.stringify(inline), workspaceId, workspaceId],
       );
     });
   }
@@ -90,30 +116,70 @@ export class CampaignRepository {
   async freezeAudience(id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const [campaign] = await em.execute<
-        { audience_id: string | null; frozen_at: Date | null; template_parameters: number | null }[]
+        {
+          workspace_id: string;
+          audience_id: string | null;
+          contact_filter: StoredContactSelection | null;
+          frozen_at: Date | null;
+          template_parameters: number | null;
+        }[]
       >(
-        `select audience_id, frozen_at, template_parameters from campaigns where id = ? for update`,
+        `select workspace_id, audience_id, contact_filter, frozen_at, template_parameters
+         from campaigns where id = ? for update`,
         [id],
       );
-      if (!campaign || campaign.frozen_at || !campaign.audience_id) return;
-      // A member whose variables do not fit the template is skipped, with the reason, not sent.
-      await em.execute(
-        `insert into recipients (campaign_id, phone, country, variables, status, error_message)
-         select ?, phone, country, variables,
-           case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
-             then 'skipped' else 'pending' end,
-           case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
-             then 'the template takes ' || ? || ' parameters' end
-         from audience_members where audience_id = ?`,
-        [id, ...Array<number | null>(5).fill(campaign.template_parameters), campaign.audience_id],
-      );
+      if (!campaign || campaign.frozen_at) return;
+      const ws = campaign.workspace_id;
+      if (campaign.audience_id) {
+        // A member whose variables do not fit the template is skipped, with the reason, not sent.
+        const n = campaign.template_parameters;
+        await em.execute(
+          `insert into recipients (campaign_id, phone, country, variables, contact_id, status, error_message)
+           select ?, phone, country, variables, contact_id,
+             case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
+               then 'skipped' else status end,
+             case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
+               then 'the template takes ' || ? || ' parameters' else error_message end
+           from (select a.phone, a.country, a.variables, ${FROZEN_ROW}
+                 from audience_members a ${FROZEN_JOINS} where a.audience_id = ?) f`,
+          [id, n, n, n, n, n, ws, ws, campaign.audience_id],
+        );
+      } else if (campaign.contact_filter) {
+        const { filter, variables, requireConsent } = campaign.contact_filter;
+        const selection = contactSelection(ws, filter);
+        const values = variablesArray(variables);
+        const missing = missingVariable(variables);
+        await em.execute(
+          `insert into recipients (campaign_id, phone, country, variables, contact_id, status, error_message)
+           select ?, c.phone, c.country, ${values.sql}, c.id,
+             case when s.phone is not null or ${missing.sql}
+                    or (?::boolean and c.consent_at is null) then 'skipped' else 'pending' end,
+             case when s.phone is not null then 'opted out (' || s.reason || ')'
+                  when ${missing.sql} then 'a template variable has no value in the contact'
+                  when ?::boolean and c.consent_at is null then 'no opt-in recorded for marketing' end
+           from contacts c
+           left join suppressions s on s.workspace_id = c.workspace_id and s.phone = c.phone
+           where ${selection.where}`,
+          [
+            id,
+            ...values.params,
+            ...missing.params,
+            requireConsent,
+            ...missing.params,
+            requireConsent,
+            ...selection.params,
+          ],
+        );
+      } else {
+        return;
+      }
       await em.execute(
         `update campaigns set frozen_at = now(), updated_at = now(),
-           total_recipients = (select count(*) from audience_members where audience_id = ?),
+           total_recipients = (select count(*) from recipients where campaign_id = ?),
            countries = coalesce((select array_agg(distinct country order by country)
-                                 from audience_members where audience_id = ?), '{}')
+                                 from recipients where campaign_id = ?), '{}')
          where id = ?`,
-        [campaign.audience_id, campaign.audience_id, id],
+        [id, id, id],
       );
     });
   }

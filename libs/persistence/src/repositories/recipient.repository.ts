@@ -40,6 +40,7 @@ export class RecipientRepository {
         {
           id: string;
           campaign_id: string;
+          phone: string;
           status: AppliedStatus['status'];
           wamid: string;
           error_code: number | null;
@@ -63,7 +64,7 @@ export class RecipientRepository {
          from b, campaigns c
          where r.id = b.id and c.id = r.campaign_id and c.workspace_id = ?
            and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
-         returning r.id, r.campaign_id, r.status, r.wamid, r.error_code, r.error_message`,
+         returning r.id, r.campaign_id, r.phone, r.status, r.wamid, r.error_code, r.error_message`,
         [
           JSON.stringify(
             best.map((e) => ({
@@ -85,6 +86,7 @@ export class RecipientRepository {
     return rows.map((r) => ({
       id: Number(r.id),
       campaignId: r.campaign_id,
+      phone: r.phone,
       status: r.status,
       wamid: r.wamid,
       errorCode: r.error_code,
@@ -139,7 +141,7 @@ export class RecipientRepository {
       attempts: r.attempts,
       wamid: r.wamid,
       error:
-        r.error_code === null && r.error_class === null
+        r.error_code === null && r.error_class === null && r.error_message === null
           ? null
           : { code: r.error_code, class: r.error_class, message: r.error_message },
       sentAt: r.sent_at,

@@ -370,5 +370,23 @@ export class SendQueueRepository {
         'run',
       ),
     );
+    // A 131050 answer means the person stopped marketing messages: the number is suppressed.
+    const stopped = rows.filter((o) => o.kind === 'failed' && o.code === 131050).map((o) => o.id);
+    if (stopped.length) {
+      await this.em.fork().execute(
+        `with added as (
+           insert into suppressions (workspace_id, phone, reason)
+           select distinct k.workspace_id, r.phone, 'error_131050'
+           from recipients r join campaigns k on k.id = r.campaign_id
+           where r.id = any(array(select jsonb_array_elements_text(?::jsonb))::bigint[])
+           on conflict do nothing returning workspace_id, phone)
+         update recipients r set status = 'skipped', updated_at = now(),
+           error_message = 'opted out (error_131050)'
+         from added, campaigns k
+         where r.phone = added.phone and r.status = 'pending'
+           and k.id = r.campaign_id and k.workspace_id = added.workspace_id`,
+        [JSON.stringify(stopped.map(String))],
+      );
+    }
   }
 }
