@@ -46,7 +46,7 @@ describe('contacts, lists and consent', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
       body: csv,
     });
-    return { status: res.status, body: (await res.json()) };
+    return { status: res.status, body: await res.json() };
   };
   const sent = async () => (await engine.sandbox<SandboxLog>('/sandbox/messages')).messages;
   const contactByPhone = async (phone: string) => {

@@ -1,1 +1,2 @@
 export { campaignWorkflow } from './campaign.workflow.js';
+export { dripWorkflow } from './drip.workflow.js';

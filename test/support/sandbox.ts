@@ -9,6 +9,7 @@ export interface SandboxLog {
     wamid: string;
     to: string;
     phoneNumberId: string;
+    type: 'text' | 'template';
     templateName?: string;
     callbackData?: string;
     acceptedAtMs: number;

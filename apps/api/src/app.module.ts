@@ -18,6 +18,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { ContactsModule } from './contacts/contacts.module.js';
+import { SequencesModule } from './sequences/sequences.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 
@@ -65,6 +66,7 @@ export class AppModule {
         CampaignsModule,
         TemplatesModule,
         ContactsModule,
+        SequencesModule,
         AudiencesModule,
         RateLimitsModule,
         WebhooksModule,

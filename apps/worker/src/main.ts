@@ -4,14 +4,18 @@ import { loadConfigOrExit } from '#libs/config';
 import { createLogger, freePort, temporalLogger } from '#libs/observability';
 import {
   CampaignRepository,
+  DripSendRepository,
   MikroORM,
   ormOptions,
   RateLimitRepository,
   SecretBox,
   SendQueueRepository,
+  SequenceRepository,
   SettingsRepository,
+  TemplateRepository,
 } from '#libs/persistence';
 import { createCampaignActivities } from './activities/campaign.activities.js';
+import { createDripActivities } from './activities/drip.activities.js';
 import { startWorkerHttp } from './observability/worker-http.js';
 import { WorkerMetrics } from './observability/worker-metrics.js';
 import { sendSettings } from './sending/send-settings.js';
@@ -53,15 +57,27 @@ const worker = await Worker.create({
     : { workflowsPath: fileURLToPath(import.meta.resolve('#workflows/index')) }),
   // Pause and cancel reach a sending activity with a heartbeat's answer: heartbeats go out often.
   maxHeartbeatThrottleInterval: '200 milliseconds',
-  activities: createCampaignActivities({
-    campaigns: new CampaignRepository(orm.em),
-    rateLimits: new RateLimitRepository(orm.em),
-    queue: new SendQueueRepository(orm.em),
-    whatsapp,
-    sendSettings: sendSettings(config),
-    defaultSenderRate: config.SENDER_DEFAULT_RATE,
-    metrics,
-  }),
+  activities: {
+    ...createCampaignActivities({
+      campaigns: new CampaignRepository(orm.em),
+      rateLimits: new RateLimitRepository(orm.em),
+      queue: new SendQueueRepository(orm.em),
+      whatsapp,
+      sendSettings: sendSettings(config),
+      defaultSenderRate: config.SENDER_DEFAULT_RATE,
+      metrics,
+    }),
+    ...createDripActivities({
+      drips: new DripSendRepository(orm.em),
+      sequences: new SequenceRepository(orm.em),
+      templates: new TemplateRepository(orm.em),
+      queue: new SendQueueRepository(orm.em),
+      rateLimits: new RateLimitRepository(orm.em),
+      whatsapp,
+      sendSettings: sendSettings(config),
+      defaultSenderRate: config.SENDER_DEFAULT_RATE,
+    }),
+  },
 });
 
 const http = await startWorkerHttp(

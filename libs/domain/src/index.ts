@@ -11,3 +11,5 @@ export * from './identity.js';
 export * from './template.schemas.js';
 export * from './contact.schemas.js';
 export * from './contact-row.js';
+export * from './sequence.schemas.js';
+export * from './delivery-policy.js';

@@ -23,6 +23,8 @@ export interface AppliedStatus {
   campaignId: string;
   /** The number the row was sent to (E.164). */
   phone: string;
+  /** The contact the row was sent to, when known (sequence messages always). */
+  contactId: string | null;
   status: RecipientStatus;
   wamid: string;
   errorCode: number | null;

@@ -71,3 +71,17 @@ export {
   variablesArray,
   missingVariable,
 } from './repositories/contact-selection.js';
+export {
+  dripWorkflowId,
+  SequenceRepository,
+  type SequenceView,
+} from './repositories/sequence.repository.js';
+export {
+  DripSendRepository,
+  PAIR_INTERVAL_MS,
+  pairKey,
+  type DripMessage,
+  type DripReservation,
+  type DripRow,
+} from './repositories/drip-send.repository.js';
+export { Enrolment, Sequence, SequenceVersion } from './entities/sequence.entity.js';

@@ -16,6 +16,7 @@ import {
 import { RateLimit } from './entities/rate-limit.entity.js';
 import { Sender, Template, WhatsAppAccount } from './entities/template-and-settings.entity.js';
 import { Recipient } from './entities/recipient.entity.js';
+import { Enrolment, Sequence, SequenceVersion } from './entities/sequence.entity.js';
 import { migrationsList } from './migrations/index.js';
 
 export interface OrmSettings {
@@ -31,6 +32,9 @@ export const entities = [
   ContactList,
   ContactListMember,
   Suppression,
+  Sequence,
+  SequenceVersion,
+  Enrolment,
   Recipient,
   RateLimit,
   CampaignCounts,

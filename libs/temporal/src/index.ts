@@ -11,3 +11,5 @@ export {
   type ControlRequest,
   type CountsChanged,
 } from '#workflows/campaign.definitions';
+export { DripLifecycle } from './drip.lifecycle.js';
+export { DRIP_SEARCH_ATTRIBUTES, type DripEvent } from '#workflows/drip.definitions';

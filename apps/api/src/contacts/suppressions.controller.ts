@@ -15,6 +15,7 @@ import { Roles } from '../auth/roles.decorator.js';
 import { openApiSchema } from '../http/openapi.js';
 import { nextCursor, pageCursor } from '../http/page-cursor.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 
 const listQuery = z.strictObject({
   reason: z.enum(SUPPRESSION_REASONS).optional(),
@@ -43,6 +44,7 @@ export class SuppressionsController {
   constructor(
     private readonly suppressions: SuppressionRepository,
     private readonly security: SecurityRepository,
+    private readonly enrolments: EnrolmentEvents,
   ) {}
 
   @Get()
@@ -80,6 +82,7 @@ export class SuppressionsController {
     const added = await this.suppressions.suppress(principal.workspaceId, [
       { phone, reason: 'manual', detail: body.detail ?? null },
     ]);
+    await this.enrolments.optedOut(principal.workspaceId, [phone]);
     await this.security.audit({
       workspaceId: principal.workspaceId,
       actor: principal.subject,

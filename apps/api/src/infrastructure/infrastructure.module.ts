@@ -19,11 +19,13 @@ import {
   RecipientRepository,
   SecretBox,
   SecurityRepository,
+  SequenceRepository,
   SettingsRepository,
   SuppressionRepository,
   TemplateRepository,
 } from '#libs/persistence';
-import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
+import { CampaignLifecycle, connectTemporalClient, DripLifecycle } from '#libs/temporal';
+import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
@@ -41,6 +43,7 @@ const ORM_REPOSITORIES = [
   ContactRepository,
   ContactListRepository,
   SuppressionRepository,
+  SequenceRepository,
 ];
 
 /**
@@ -88,6 +91,12 @@ export class InfrastructureModule implements OnApplicationShutdown {
           inject: [TEMPORAL_CLIENT],
           useFactory: (client: Client) => new CampaignLifecycle(client, config.TEMPORAL_TASK_QUEUE),
         },
+        {
+          provide: DripLifecycle,
+          inject: [TEMPORAL_CLIENT],
+          useFactory: (client: Client) => new DripLifecycle(client, config.TEMPORAL_TASK_QUEUE),
+        },
+        EnrolmentEvents,
       ],
       exports: [
         API_CONFIG,
@@ -96,6 +105,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
         ...ORM_REPOSITORIES,
         SettingsRepository,
         CampaignLifecycle,
+        DripLifecycle,
+        EnrolmentEvents,
       ],
     };
   }

@@ -10,6 +10,7 @@ import {
 } from '#libs/persistence';
 import { classifyError, type ParsedWebhook } from '#libs/whatsapp';
 import type { CountsChanged } from '#libs/temporal';
+import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 import { StatusSignalBatcher } from './status-signal-batcher.js';
 
 /** `biz_opaque_callback_data` carries the recipient row id the engine sent it with. */
@@ -32,6 +33,7 @@ export class IngestWebhookUseCase {
     private readonly signals: StatusSignalBatcher,
     private readonly contacts: ContactRepository,
     private readonly suppressions: SuppressionRepository,
+    private readonly enrolments: EnrolmentEvents,
   ) {}
 
   /** Applies one workspace's share of a delivery (its signature and numbers checked already). */
@@ -75,6 +77,13 @@ export class IngestWebhookUseCase {
       this.signals.mark(campaignId, stops.get(campaignId));
     }
     const optOuts = await this.applyConsent(workspaceId, webhook, changes);
+    await this.enrolments.read(
+      changes.flatMap((c) =>
+        c.status === 'read' && c.contactId
+          ? [{ sequenceId: c.campaignId, contactId: c.contactId, at: Date.now() }]
+          : [],
+      ),
+    );
     if (webhook.messages.length || webhook.preferences.length || optOuts) {
       this.logger.log(
         `received ${webhook.messages.length} inbound message(s) and ${webhook.preferences.length} preference change(s); ${optOuts} new opt-out(s)`,
@@ -94,6 +103,7 @@ export class IngestWebhookUseCase {
     webhook: ParsedWebhook,
     changes: { phone: string; status: string; errorCode: number | null }[],
   ): Promise<number> {
+    const replies: { phone: string; kind: 'reply' | 'button'; payload?: string; at: number }[] = [];
     const e164 = (waId: string) => normalisePhone(waId)?.e164;
     const entries: SuppressionEntry[] = [];
     const inbound: { phone: string; at: Date }[] = [];
@@ -104,6 +114,14 @@ export class IngestWebhookUseCase {
       if (isOptOutPayload(m.payload)) entries.push({ phone, reason: 'opt_out_button' });
       else if (m.type === 'text' && isStopText(m.text)) {
         entries.push({ phone, reason: 'stop_keyword' });
+      } else {
+        const button = m.payload !== undefined;
+        replies.push({
+          phone,
+          kind: button ? 'button' : 'reply',
+          payload: m.payload,
+          at: m.timestamp.getTime(),
+        });
       }
     }
     for (const p of webhook.preferences) {
@@ -118,6 +136,13 @@ export class IngestWebhookUseCase {
       }
     }
     await this.contacts.recordInbound(workspaceId, inbound);
-    return (await this.suppressions.suppress(workspaceId, entries)).length;
+    const added = await this.suppressions.suppress(workspaceId, entries);
+    // Every opt-out reaches the number's enrolments, even when the number was listed already.
+    await this.enrolments.optedOut(
+      workspaceId,
+      entries.map((e) => e.phone),
+    );
+    await this.enrolments.inbound(workspaceId, replies);
+    return added.length;
   }
 }

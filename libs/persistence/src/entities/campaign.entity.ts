@@ -11,6 +11,8 @@ const CampaignSchema = defineEntity({
     id: p.uuid().primary(),
     workspace: () => p.manyToOne(Workspace).deleteRule('cascade'),
     name: p.string().length(200),
+    /** A campaign, or the rows of one sequence's messages (its id is the sequence's). */
+    kind: p.enum(['campaign', 'sequence'] as const).default('campaign'),
     templateName: p.string().length(512),
     templateLanguage: p.string().length(16),
     /** Body parameters the template takes, when the launch said so. */

@@ -8,6 +8,8 @@ const WorkspaceSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     name: p.string().length(200),
+    /** Send window, default time zone and frequency cap, for campaigns and sequences alike. */
+    deliveryPolicy: p.json<Record<string, unknown>>().defaultRaw(`'{}'`),
     createdAt: p.datetime().defaultRaw('now()'),
   },
 });

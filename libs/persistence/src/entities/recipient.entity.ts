@@ -5,6 +5,9 @@ import { Campaign } from './campaign.entity.js';
 const RecipientSchema = defineEntity({
   name: 'Recipient',
   tableName: 'recipients',
+  uniques: [
+    { name: 'recipients_send_key_unique', properties: ['sendKey'], where: 'send_key is not null' },
+  ],
   indexes: [
     // Walking any status of a campaign in id order (claims resume from a cursor).
     { properties: ['campaign', 'status', 'id'] },
@@ -36,6 +39,10 @@ const RecipientSchema = defineEntity({
     phone: p.string().length(16),
     /** The contact the row was sent to, when the number is one of the workspace's contacts. */
     contactId: p.uuid().nullable(),
+    /** For a sequence's messages: the template sent (null for free-form text). */
+    templateName: p.string().length(512).nullable(),
+    /** For a sequence's messages: names the message across retries, so it is sent once. */
+    sendKey: p.string().length(300).nullable(),
     country: p.string().length(2),
     variables: p.json<string[]>().nullable(),
     status: p.enum([...RECIPIENT_STATUSES]).default('pending'),

@@ -211,7 +211,7 @@ export class CampaignRepository {
       `select c.id, c.name, c.status, c.sender_phone_number_id, c.template_name,
               c.template_language, c.total_recipients, c.created_at, c.completed_at, n.counts
        from campaigns c left join campaign_counts n on n.campaign_id = c.id
-       where c.workspace_id = ?
+       where c.workspace_id = ? and c.kind = 'campaign'
          and (?::text is null or c.status = ?::text)
          and (?::text is null or c.name ilike '%' || ?::text || '%' escape '\\')
          and (?::timestamptz is null or c.created_at >= ?::timestamptz)

@@ -41,6 +41,7 @@ export class RecipientRepository {
           id: string;
           campaign_id: string;
           phone: string;
+          contact_id: string | null;
           status: AppliedStatus['status'];
           wamid: string;
           error_code: number | null;
@@ -64,7 +65,7 @@ export class RecipientRepository {
          from b, campaigns c
          where r.id = b.id and c.id = r.campaign_id and c.workspace_id = ?
            and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
-         returning r.id, r.campaign_id, r.phone, r.status, r.wamid, r.error_code, r.error_message`,
+         returning r.id, r.campaign_id, r.phone, r.contact_id, r.status, r.wamid, r.error_code, r.error_message`,
         [
           JSON.stringify(
             best.map((e) => ({
@@ -87,6 +88,7 @@ export class RecipientRepository {
       id: Number(r.id),
       campaignId: r.campaign_id,
       phone: r.phone,
+      contactId: r.contact_id,
       status: r.status,
       wamid: r.wamid,
       errorCode: r.error_code,

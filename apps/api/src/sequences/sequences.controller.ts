@@ -1,0 +1,361 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { z } from 'zod';
+import {
+  createSequenceSchema,
+  DomainError,
+  enrolSchema,
+  sequenceDefinitionSchema,
+  sequenceTemplates,
+  updateSequenceSchema,
+  validateSequence,
+  type SequenceDefinition,
+  type SequenceIssue,
+} from '#libs/domain';
+import {
+  SecurityRepository,
+  SequenceRepository,
+  SettingsRepository,
+  TemplateRepository,
+} from '#libs/persistence';
+import { DripLifecycle } from '#libs/temporal';
+import { clientAddress } from '../auth/client-address.js';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { Roles } from '../auth/roles.decorator.js';
+import { openApiSchema } from '../http/openapi.js';
+import { nextCursor, pageCursor } from '../http/page-cursor.js';
+import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+
+const uuid = (field: string) => new ZodValidationPipe(z.uuid(), field);
+const enrolmentsQuery = z.strictObject({
+  status: z.enum(['active', 'completed', 'exited']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: pageCursor(z.strictObject({ id: z.string().max(100) })).optional(),
+});
+/** Enrolments started at a time. */
+const CONCURRENCY = 32;
+const CONTACT_PAGE = 1_000;
+
+/**
+ * Drip sequences: drafts, validation, immutable published versions, enrolment of contacts (one
+ * workflow `drip-<sequence>-<contact>` each), pause and resume.
+ */
+@ApiTags('sequences')
+@Controller('v1/sequences')
+export class SequencesController {
+  constructor(
+    private readonly sequences: SequenceRepository,
+    private readonly templates: TemplateRepository,
+    private readonly settings: SettingsRepository,
+    private readonly drips: DripLifecycle,
+    private readonly security: SecurityRepository,
+  ) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({ summary: "The workspace's sequences" })
+  async list(@CurrentPrincipal() principal: Principal) {
+    return { sequences: await this.sequences.list(principal.workspaceId) };
+  }
+
+  @Post()
+  @Roles('operator')
+  @ApiOperation({ summary: 'Create a sequence as a draft' })
+  @ApiBody({ schema: openApiSchema(createSequenceSchema) })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodValidationPipe(createSequenceSchema)) body: z.infer<typeof createSequenceSchema>,
+  ) {
+    const created = await this.sequences.create(principal.workspaceId, body.name, body.definition);
+    if (!created) {
+      throw new DomainError('conflict', `a sequence named ${body.name} exists`, [
+        { field: 'name', reason: 'already used in this workspace' },
+      ]);
+    }
+    return created;
+  }
+
+  @Get(':id')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'A sequence with its draft and published version' })
+  async findOne(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
+    return this.found(principal.workspaceId, id);
+  }
+
+  @Patch(':id')
+  @Roles('operator')
+  @ApiOperation({ summary: 'Edit the draft (published versions never change)' })
+  @ApiBody({ schema: openApiSchema(updateSequenceSchema) })
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Body(new ZodValidationPipe(updateSequenceSchema)) body: z.infer<typeof updateSequenceSchema>,
+  ) {
+    await this.found(principal.workspaceId, id);
+    return this.sequences.update(principal.workspaceId, id, {
+      name: body.name,
+      draft: body.definition,
+    });
+  }
+
+  @Delete(':id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a sequence with no active enrolment' })
+  async remove(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
+    await this.found(principal.workspaceId, id);
+    if ((await this.sequences.activeWorkflowIds(id)).length) {
+      throw new DomainError('conflict', 'the sequence has active enrolments; remove them first');
+    }
+    await this.sequences.remove(principal.workspaceId, id);
+  }
+
+  @Post(':id/validate')
+  @Roles('viewer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Check the draft: references, unreachable steps, unbounded loops, unregistered templates and the contact attributes its templates need',
+  })
+  async validate(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
+    const sequence = await this.found(principal.workspaceId, id);
+    return this.check(principal.workspaceId, sequence.draft);
+  }
+
+  @Post(':id/publish')
+  @Roles('operator')
+  @ApiOperation({ summary: 'Publish the draft as the next immutable version' })
+  async publish(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Req() req: Request,
+  ) {
+    const sequence = await this.found(principal.workspaceId, id);
+    const report = await this.check(principal.workspaceId, sequence.draft);
+    if (!report.valid) {
+      throw new DomainError('validation_failed', 'the draft cannot be published', report.issues);
+    }
+    const [sender] = await this.settings.sendersOf(principal.workspaceId);
+    if (!sender) {
+      throw new DomainError('validation_failed', 'no sender', [
+        {
+          field: 'sender',
+          reason: 'this workspace has no WhatsApp number: PUT /v1/settings/whatsapp',
+        },
+      ]);
+    }
+    const version = await this.sequences.publish(
+      principal.workspaceId,
+      id,
+      principal.subject,
+      sender,
+    );
+    await this.security.audit({
+      workspaceId: principal.workspaceId,
+      actor: principal.subject,
+      action: 'sequence.publish',
+      target: id,
+      ip: clientAddress(req),
+      details: { version },
+    });
+    return { id, version, requiredAttributes: report.requiredAttributes };
+  }
+
+  @Get(':id/versions')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Published versions, newest first' })
+  async versions(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
+    await this.found(principal.workspaceId, id);
+    return { versions: await this.sequences.versions(principal.workspaceId, id) };
+  }
+
+  @Post(':id/enrolments')
+  @Roles('operator')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Enrol contacts (by id, a list or a filter) in the published version; a contact already in the sequence is not enrolled twice, and one that left follows the sequence's re-entry rule",
+  })
+  @ApiBody({ schema: openApiSchema(enrolSchema) })
+  async enrol(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Body(new ZodValidationPipe(enrolSchema)) body: z.infer<typeof enrolSchema>,
+  ) {
+    const ws = principal.workspaceId;
+    const sequence = await this.found(ws, id);
+    if (!sequence.publishedVersion) {
+      throw new DomainError('conflict', 'publish the sequence before enrolling contacts');
+    }
+    const version = sequence.publishedVersion;
+    const definition = (await this.sequences.version(id, version))!;
+    const totals = { requested: 0, enrolled: 0, notEnrolled: 0, unknownContacts: [] as string[] };
+    const enrolBatch = async (contactIds: string[]) => {
+      totals.requested += contactIds.length;
+      const claimed = await this.sequences.claimEnrolments(
+        ws,
+        id,
+        version,
+        contactIds,
+        definition.reentry,
+      );
+      totals.notEnrolled += contactIds.length - claimed.length;
+      const failed: string[] = [];
+      for (let i = 0; i < claimed.length; i += CONCURRENCY) {
+        await Promise.all(
+          claimed.slice(i, i + CONCURRENCY).map((contactId) =>
+            this.drips
+              .enrol({
+                workspaceId: ws,
+                sequenceId: id,
+                contactId,
+                version,
+                definition,
+                sequenceName: sequence.name,
+              })
+              .then(
+                () => (totals.enrolled += 1),
+                () => failed.push(contactId),
+              ),
+          ),
+        );
+      }
+      if (failed.length) {
+        await this.sequences.releaseEnrolments(id, failed, 'the workflow could not be started');
+        throw new DomainError(
+          'unavailable',
+          `${failed.length} enrolment(s) could not be started; try again`,
+        );
+      }
+    };
+    if (body.contactIds) {
+      const unique = [...new Set(body.contactIds)];
+      const known = await this.sequences.knownContacts(ws, unique);
+      totals.unknownContacts = unique.filter((c) => !known.has(c)).slice(0, 100);
+      if (totals.unknownContacts.length === unique.length) {
+        throw new DomainError('not_found', 'none of the contacts exists in this workspace');
+      }
+      await enrolBatch(unique.filter((c) => known.has(c)));
+    }
+    if (body.listId || body.filter) {
+      const filter = { listId: body.listId, ...body.filter };
+      let after: string | null = null;
+      for (;;) {
+        const ids = await this.sequences.contactIds(ws, filter, after, CONTACT_PAGE);
+        if (ids.length === 0) break;
+        await enrolBatch(ids);
+        after = ids[ids.length - 1];
+      }
+    }
+    return { version, ...totals };
+  }
+
+  @Get(':id/enrolments')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Enrolments with their step and status, a page at a time' })
+  @ApiQuery({ name: 'status', required: false, enum: ['active', 'completed', 'exited'] })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async enrolments(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Query(new ZodValidationPipe(enrolmentsQuery, 'query')) query: z.infer<typeof enrolmentsQuery>,
+  ) {
+    await this.found(principal.workspaceId, id);
+    const rows = await this.sequences.enrolments(
+      principal.workspaceId,
+      id,
+      query.status,
+      query.cursor?.id ?? null,
+      query.limit,
+    );
+    return {
+      enrolments: rows,
+      nextCursor: nextCursor(rows, query.limit, (e) => ({ id: e.workflowId })),
+    };
+  }
+
+  @Delete(':id/enrolments/:contactId')
+  @Roles('operator')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a contact from the sequence: its enrolment ends cleanly' })
+  async removeEnrolment(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Param('contactId', uuid('contactId')) contactId: string,
+  ) {
+    await this.found(principal.workspaceId, id);
+    const active = await this.sequences.activeWorkflowIds(id);
+    const workflowId = `drip-${id}-${contactId}`;
+    if (!active.includes(workflowId) || !(await this.drips.remove(workflowId))) {
+      throw new DomainError('not_found', `contact ${contactId} has no active enrolment here`);
+    }
+  }
+
+  @Post(':id/pause')
+  @Roles('operator')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Hold every enrolment before its next send' })
+  async pause(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
+    await this.found(principal.workspaceId, id);
+    await this.sequences.setPaused(principal.workspaceId, id, true);
+    return this.found(principal.workspaceId, id);
+  }
+
+  @Post(':id/resume')
+  @Roles('operator')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release the held enrolments' })
+  async resume(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
+    await this.found(principal.workspaceId, id);
+    await this.sequences.setPaused(principal.workspaceId, id, false);
+    const active = await this.sequences.activeWorkflowIds(id);
+    for (let i = 0; i < active.length; i += CONCURRENCY) {
+      await Promise.all(active.slice(i, i + CONCURRENCY).map((w) => this.drips.resume(w)));
+    }
+    return this.found(principal.workspaceId, id);
+  }
+
+  private async found(workspaceId: string, id: string) {
+    const sequence = await this.sequences.get(workspaceId, id);
+    if (!sequence) throw new DomainError('not_found', `sequence ${id} not found`);
+    return sequence;
+  }
+
+  private async check(workspaceId: string, draft: SequenceDefinition) {
+    const parsed = sequenceDefinitionSchema.safeParse(draft);
+    if (!parsed.success) {
+      return {
+        valid: false,
+        issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), reason: i.message })),
+        requiredAttributes: [],
+      };
+    }
+    const issues: SequenceIssue[] = validateSequence(parsed.data);
+    const required = new Set<string>();
+    for (const ref of sequenceTemplates(parsed.data)) {
+      const template = await this.templates.byName(workspaceId, ref.name, ref.language);
+      if (!template) {
+        issues.push({
+          field: ref.field,
+          reason: `template ${ref.name} (${ref.language}) is not registered: POST /v1/templates`,
+        });
+      } else {
+        for (const v of template.variables) required.add(v);
+      }
+    }
+    return { valid: issues.length === 0, issues, requiredAttributes: [...required].sort() };
+  }
+}

@@ -1,0 +1,238 @@
+import { apiClient } from './support/api-client.js';
+import { eventually, startEngine, testNumbers, type Engine } from './support/engine.js';
+import type { SandboxLog } from './support/sandbox.js';
+
+interface Enrolment {
+  workflowId: string;
+  contactId: string;
+  version: number;
+  status: 'active' | 'completed' | 'exited';
+  exitReason: string | null;
+  endedAt: string | null;
+}
+
+const WELCOME = 'drip_welcome';
+const THANKS = 'drip_thanks';
+const REMINDER = 'drip_reminder';
+
+/** send → wait for a reply (8 s) → thank-you, or a reminder on timeout; STOP ends it anywhere. */
+const definition = {
+  steps: [
+    { id: 'welcome', type: 'send', template: { name: WELCOME, language: 'en_US' } },
+    {
+      id: 'await-reply',
+      type: 'wait_for',
+      event: 'reply',
+      timeout: { seconds: 8 },
+      next: 'thanks',
+      timeoutNext: 'remind',
+    },
+    { id: 'thanks', type: 'send', template: { name: THANKS, language: 'en_US' }, next: 'done' },
+    { id: 'remind', type: 'send', template: { name: REMINDER, language: 'en_US' } },
+    { id: 'done', type: 'exit' },
+  ],
+  reentry: { policy: 'never' },
+};
+
+/**
+ * Drip sequences end to end: 200 contacts enrolled in a three-step sequence; the sandbox makes
+ * some reply, some send STOP at random moments, the rest read without replying. Each contact's
+ * messages in the sandbox's record match its path exactly, with no two messages to one number
+ * within the provider's 6 s pair window; STOP ends an enrolment mid-wait at once; enrolling a
+ * contact twice runs it once.
+ */
+describe('drip sequences', () => {
+  let engine: Engine;
+  let api: ReturnType<typeof apiClient>;
+  let token: string;
+
+  beforeAll(async () => {
+    engine = await startEngine({ sandbox: { SANDBOX_STATUS_DELAYS_MS: '20,40,60' } });
+    token = await engine.login();
+    api = apiClient(engine.apiUrl, token);
+  });
+
+  afterAll(() => engine?.stop());
+
+  const post = async <T>(path: string, body?: unknown) => {
+    const res = await api.call('POST', path, body);
+    return res as { status: number; body: T };
+  };
+
+  it('checks a draft before publishing it', async () => {
+    await api.template(WELCOME, ['first_name']);
+    const created = await post<{ id: string }>('/v1/sequences', {
+      name: 'broken',
+      definition: {
+        steps: [
+          { id: 'a', type: 'send', template: { name: WELCOME, language: 'en_US' }, next: 'a' },
+          { id: 'b', type: 'send', template: { name: 'nowhere', language: 'en_US' } },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    const report = await post<{ valid: boolean; issues: { field: string; reason: string }[] }>(
+      `/v1/sequences/${created.body.id}/validate`,
+    );
+    expect(report.body.valid).toBe(false);
+    const reasons = report.body.issues.map((i) => i.reason).join('\n');
+    expect(reasons).toMatch(/step b can never be reached/);
+    expect(reasons).toMatch(/loop through step a has no bound/);
+    expect(reasons).toMatch(/template nowhere \(en_US\) is not registered/);
+    const publish = await post(`/v1/sequences/${created.body.id}/publish`);
+    expect(publish.status).toBe(400);
+  });
+
+  it('runs 200 enrolments down the path each contact takes', async () => {
+    await api.template(WELCOME, ['first_name']);
+    await api.template(THANKS);
+    await api.template(REMINDER);
+    await engine.sandbox('/sandbox/config', {
+      method: 'PUT',
+      body: { pairRate: { enabled: true, windowMs: 6_000 } },
+    });
+
+    const numbers = testNumbers(200, 8000);
+    const list = await post<{ id: string }>('/v1/contact-lists', { name: 'drip audience' });
+    const csv = ['phone,first_name', ...numbers.map((p, i) => `${p},C${i}`)].join('\n');
+    const imported = await fetch(
+      `${engine.apiUrl}/v1/contacts/import?listId=${list.body.id}&consentSource=app&consentPurpose=onboarding`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: csv,
+      },
+    );
+    expect(imported.status).toBe(201);
+    const contacts = (
+      (await api.call('GET', `/v1/contacts?listId=${list.body.id}&limit=500`)).body as {
+        contacts: { id: string; phone: string }[];
+      }
+    ).contacts;
+    expect(contacts).toHaveLength(200);
+    const idOf = new Map(contacts.map((c) => [c.phone, c.id]));
+
+    const sequence = await post<{ id: string }>('/v1/sequences', { name: 'welcome', definition });
+    expect(sequence.status).toBe(201);
+    const seq = sequence.body.id;
+    expect((await post<{ version: number }>(`/v1/sequences/${seq}/publish`)).body.version).toBe(1);
+
+    const enrolled = await post<{ enrolled: number }>(`/v1/sequences/${seq}/enrolments`, {
+      listId: list.body.id,
+    });
+    expect(enrolled.body).toMatchObject({ enrolled: 200 });
+    // Enrolling again, by list and by id, starts nothing new.
+    const again = await post<{ enrolled: number; notEnrolled: number }>(
+      `/v1/sequences/${seq}/enrolments`,
+      { listId: list.body.id, contactIds: contacts.slice(0, 20).map((c) => c.id) },
+    );
+    expect(again.body).toMatchObject({ enrolled: 0, notEnrolled: 220 });
+
+    // Who does what: a quarter-based split, with STOP at a random moment of the wait.
+    const group = (i: number) => (i % 4 < 2 ? 'reply' : i % 4 === 2 ? 'stop' : 'silent');
+    const digits = (phone: string) => phone.slice(1);
+    const acted = new Set<string>();
+    const stopAt = new Map<string, number>();
+    const timers: NodeJS.Timeout[] = [];
+    const inbound = (phone: string, text: string) =>
+      engine.sandbox('/sandbox/inbound', {
+        method: 'POST',
+        body: { from: digits(phone), phoneNumberId: engine.sender, text },
+      });
+    const active = async () =>
+      (
+        (await api.call('GET', `/v1/sequences/${seq}/enrolments?status=active&limit=500`)).body as {
+          enrolments: Enrolment[];
+        }
+      ).enrolments.length;
+
+    await eventually(
+      async () => {
+        const log = await engine.sandbox<SandboxLog>('/sandbox/messages');
+        for (const m of log.messages) {
+          const phone = `+${m.to}`;
+          const i = numbers.indexOf(phone);
+          if (i < 0 || m.templateName !== WELCOME || acted.has(phone)) continue;
+          acted.add(phone);
+          if (group(i) === 'reply') await inbound(phone, 'yes please');
+          if (group(i) === 'stop') {
+            timers.push(
+              setTimeout(
+                () => {
+                  stopAt.set(phone, Date.now());
+                  void inbound(phone, 'STOP');
+                },
+                Math.floor(Math.random() * 5_000),
+              ),
+            );
+          }
+        }
+        return (await active()) === 0 ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    timers.forEach(clearTimeout);
+
+    const log = await engine.sandbox<SandboxLog>('/sandbox/messages');
+    const paths = new Map<string, string[]>();
+    for (const m of [...log.messages].sort((a, b) => a.acceptedAtMs - b.acceptedAtMs)) {
+      const phone = `+${m.to}`;
+      if (!idOf.has(phone)) continue;
+      paths.set(phone, [...(paths.get(phone) ?? []), m.templateName ?? m.type]);
+    }
+    const expected = (i: number) =>
+      group(i) === 'reply'
+        ? [WELCOME, THANKS]
+        : group(i) === 'stop'
+          ? [WELCOME]
+          : [WELCOME, REMINDER];
+    const wrong = numbers
+      .map((phone, i) => ({ phone, got: paths.get(phone) ?? [], want: expected(i) }))
+      .filter((p) => JSON.stringify(p.got) !== JSON.stringify(p.want));
+    expect(wrong).toEqual([]);
+    // The provider's pair rate (one message per number per 6 s) was never broken.
+    expect(log.rejected['131056'] ?? 0).toBe(0);
+
+    // STOP ended each stopping contact's enrolment at once, mid-wait.
+    const all = (
+      (await api.call('GET', `/v1/sequences/${seq}/enrolments?limit=500`)).body as {
+        enrolments: Enrolment[];
+      }
+    ).enrolments;
+    expect(all).toHaveLength(200);
+    const byContact = new Map(all.map((e) => [e.contactId, e]));
+    const lags = [...stopAt].map(([phone, at]) => {
+      const e = byContact.get(idOf.get(phone)!)!;
+      expect(e).toMatchObject({ status: 'exited', exitReason: 'opted out' });
+      return new Date(e.endedAt!).getTime() - at;
+    });
+    expect(lags).toHaveLength(50);
+    process.stdout.write(
+      `STOP → enrolment ended: max ${Math.max(...lags)} ms, median ${lags.sort((a, b) => a - b)[25]} ms\n`,
+    );
+    // …and its workflow closed soon after (the close waits for a workflow task on a busy box).
+    const { Client, Connection } = await import('@temporalio/client');
+    const { testInfrastructure } = await import('./setup/test-settings.js');
+    const connection = await Connection.connect({ address: testInfrastructure().temporalAddress });
+    const temporal = new Client({ connection });
+    const closeLags = await Promise.all(
+      [...stopAt].map(async ([phone, at]) => {
+        const d = await temporal.workflow.getHandle(`drip-${seq}-${idOf.get(phone)}`).describe();
+        expect(d.status.name).toBe('COMPLETED');
+        return d.closeTime!.getTime() - at;
+      }),
+    );
+    await connection.close();
+    closeLags.sort((a, b) => a - b);
+    process.stdout.write(
+      `STOP → workflow closed: max ${closeLags[49]} ms, median ${closeLags[25]} ms\n`,
+    );
+    expect(Math.max(...lags)).toBeLessThan(1_000);
+    expect(closeLags[49]).toBeLessThan(15_000);
+    const statuses = all.reduce<Record<string, number>>((acc, e) => {
+      acc[e.status] = (acc[e.status] ?? 0) + 1;
+      return acc;
+    }, {});
+    expect(statuses).toEqual({ completed: 150, exited: 50 });
+  });
+});
