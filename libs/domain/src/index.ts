@@ -11,3 +11,4 @@ export * from './identity.js';
 export * from './template.schemas.js';
 export * from './contact.schemas.js';
 export * from './contact-row.js';
+export * from './schedule.schemas.js';

@@ -71,3 +71,4 @@ export {
   variablesArray,
   missingVariable,
 } from './repositories/contact-selection.js';
+export { LaunchChecks } from './repositories/launch-checks.js';
