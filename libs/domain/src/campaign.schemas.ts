@@ -25,10 +25,7 @@ export const MAX_SEND_AHEAD_MS = 366 * 24 * 3_600_000;
 export const sendAtSchema = z.iso
   .datetime({ offset: true })
   .refine((at) => Date.parse(at) > Date.now(), 'must be in the future')
-  .refine(
-    (at) => Date.parse(at) <= Date.now() + MAX_SEND_AHEAD_MS,
-    'must be at most a year ahead',
-  );
+  .refine((at) => Date.parse(at) <= Date.now() + MAX_SEND_AHEAD_MS, 'must be at most a year ahead');
 
 export const createCampaignSchema = z
   .strictObject({

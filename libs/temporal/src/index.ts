@@ -11,3 +11,5 @@ export {
   type ControlRequest,
   type CountsChanged,
 } from '#workflows/campaign.definitions';
+export { CampaignSchedules, type CampaignScheduleView } from './campaign-schedules.js';
+export { campaignScheduleId } from '#workflows/scheduled-run.definitions';

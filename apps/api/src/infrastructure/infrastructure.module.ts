@@ -13,6 +13,7 @@ import {
   ContactRepository,
   IdempotencyRepository,
   IdentityRepository,
+  LaunchChecks,
   MikroORM,
   ormOptions,
   RateLimitRepository,
@@ -23,7 +24,7 @@ import {
   SuppressionRepository,
   TemplateRepository,
 } from '#libs/persistence';
-import { CampaignLifecycle, connectTemporalClient } from '#libs/temporal';
+import { CampaignLifecycle, CampaignSchedules, connectTemporalClient } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
@@ -88,6 +89,26 @@ export class InfrastructureModule implements OnApplicationShutdown {
           inject: [TEMPORAL_CLIENT],
           useFactory: (client: Client) => new CampaignLifecycle(client, config.TEMPORAL_TASK_QUEUE),
         },
+        {
+          provide: CampaignSchedules,
+          inject: [TEMPORAL_CLIENT],
+          useFactory: (client: Client) => new CampaignSchedules(client, config.TEMPORAL_TASK_QUEUE),
+        },
+        {
+          provide: LaunchChecks,
+          inject: [
+            SettingsRepository,
+            TemplateRepository,
+            ContactRepository,
+            ContactListRepository,
+          ],
+          useFactory: (
+            settings: SettingsRepository,
+            templates: TemplateRepository,
+            contacts: ContactRepository,
+            lists: ContactListRepository,
+          ) => new LaunchChecks(settings, templates, contacts, lists),
+        },
       ],
       exports: [
         API_CONFIG,
@@ -96,6 +117,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
         ...ORM_REPOSITORIES,
         SettingsRepository,
         CampaignLifecycle,
+        CampaignSchedules,
+        LaunchChecks,
       ],
     };
   }
