@@ -19,6 +19,8 @@ export interface CampaignWorkflowInput {
   unknownWindowMs: number;
   /** Signals one run takes before it continues as new, well below Temporal's cap per execution. */
   maxSignalsPerRun: number;
+  /** Send from then on (ISO date-time): until then the campaign is `scheduled`. */
+  sendAt?: string;
   /** State carried across continue-as-new. */
   carried?: CarriedState;
 }
@@ -79,7 +81,7 @@ export const setRateUpdate = defineUpdate<
 /** Custom search attributes that make campaigns findable in the Temporal UI. */
 export const campaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 export const workspaceIdKey = defineSearchAttributeKey('WorkspaceId', SearchAttributeType.KEYWORD);
-/** The API's status words: launching, running, paused, completed, cancelled, failed. */
+/** The API's status words: scheduled, launching, running, paused, completed, cancelled, failed. */
 export const campaignStatusKey = defineSearchAttributeKey(
   'CampaignStatus',
   SearchAttributeType.KEYWORD,

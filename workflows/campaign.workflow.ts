@@ -10,6 +10,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -75,7 +76,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     nextUnknownExpiryAt: null,
     resumeAt: null,
   };
-  let status: CampaignStatus = state.paused ? 'paused' : input.carried ? 'running' : 'launching';
+  let status: CampaignStatus = state.paused
+    ? 'paused'
+    : input.carried
+      ? 'running'
+      : input.sendAt
+        ? 'scheduled'
+        : 'launching';
   let sendScope: CancellationScope | undefined;
   let failure: string | null = null;
   let signals = 0;
@@ -97,7 +104,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     showDetails();
   };
   /** The campaign's state for the Temporal UI (User Metadata), kept current. */
-  const showDetails = () => setCurrentDetails(describe(status, state));
+  const showDetails = () => setCurrentDetails(describe(status, state, input.sendAt));
   const adopt = (snapshot: CountsSnapshot) => {
     if (snapshot.version >= state.snapshot.version) state.snapshot = snapshot;
     showDetails();
@@ -224,6 +231,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
   };
 
   try {
+    if (!input.carried && input.sendAt) {
+      // Scheduled: a durable timer until then. Cancelling it ends the campaign right here, before
+      // its audience is frozen or anything is sent; a pause meanwhile makes it start paused.
+      // Only inputs with sendAt take this path, so histories recorded before it replay unchanged.
+      showDetails();
+      const delay = Date.parse(input.sendAt) - Date.now();
+      if (delay > 0) await sleep(delay);
+    }
     if (!input.carried) adopt(await begin.beginCampaign({ campaignId }));
     setStatus(state.paused ? 'paused' : 'running');
 
@@ -359,13 +374,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
 }
 
 /** Markdown the Temporal UI shows for the campaign: its status, reason and counts. */
-function describe(status: CampaignStatus, state: CarriedState): string {
+function describe(status: CampaignStatus, state: CarriedState, sendAt?: string): string {
   const c = state.snapshot.counts;
   const n = (k: keyof typeof c) => c[k] ?? 0;
   const reason = state.reason ? ` — ${state.reason}` : '';
   const actor = state.actor ? ` (by ${state.actor})` : '';
+  const until = status === 'scheduled' && sendAt ? ` until ${sendAt}` : '';
   return [
-    `**${status}**${reason}${actor}`,
+    `**${status}**${until}${reason}${actor}`,
     '',
     '| pending | sending | sent | delivered | read | unknown | failed | skipped | cancelled |',
     '|---|---|---|---|---|---|---|---|---|',

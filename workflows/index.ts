@@ -1,2 +1,3 @@
 export { campaignWorkflow } from './campaign.workflow.js';
 export { dripWorkflow } from './drip.workflow.js';
+export { scheduledCampaignRun } from './scheduled-run.workflow.js';

@@ -9,6 +9,7 @@ import { AudiencesModule } from './audiences/audiences.module.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
+import { CampaignSchedulesModule } from './campaign-schedules/campaign-schedules.module.js';
 import { HealthController } from './health/health.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
@@ -64,6 +65,7 @@ export class AppModule {
         AuthModule,
         WorkspaceModule,
         CampaignsModule,
+        CampaignSchedulesModule,
         TemplatesModule,
         ContactsModule,
         SequencesModule,

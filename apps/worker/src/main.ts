@@ -5,6 +5,9 @@ import { createLogger, freePort, temporalLogger } from '#libs/observability';
 import {
   CampaignRepository,
   DripSendRepository,
+  ContactListRepository,
+  ContactRepository,
+  LaunchChecks,
   MikroORM,
   ormOptions,
   RateLimitRepository,
@@ -16,6 +19,7 @@ import {
 } from '#libs/persistence';
 import { createCampaignActivities } from './activities/campaign.activities.js';
 import { createDripActivities } from './activities/drip.activities.js';
+import { createScheduleActivities } from './activities/schedule.activities.js';
 import { startWorkerHttp } from './observability/worker-http.js';
 import { WorkerMetrics } from './observability/worker-metrics.js';
 import { sendSettings } from './sending/send-settings.js';
@@ -37,14 +41,16 @@ Runtime.install({
 
 const metrics = new WorkerMetrics();
 const orm = await MikroORM.init(ormOptions({ databaseUrl: config.DATABASE_URL, poolMax: 20 }));
-const whatsapp = new WhatsAppAccounts(
-  new SettingsRepository(orm.em, SecretBox.fromSetting(config.SECRETS_ENCRYPTION_KEYS)),
-  {
-    baseUrl: config.WHATSAPP_API_BASE_URL,
-    apiVersion: config.WHATSAPP_API_VERSION,
-    timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
-  },
+const settings = new SettingsRepository(
+  orm.em,
+  SecretBox.fromSetting(config.SECRETS_ENCRYPTION_KEYS),
 );
+const campaigns = new CampaignRepository(orm.em);
+const whatsapp = new WhatsAppAccounts(settings, {
+  baseUrl: config.WHATSAPP_API_BASE_URL,
+  apiVersion: config.WHATSAPP_API_VERSION,
+  timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
+});
 
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
@@ -59,7 +65,7 @@ const worker = await Worker.create({
   maxHeartbeatThrottleInterval: '200 milliseconds',
   activities: {
     ...createCampaignActivities({
-      campaigns: new CampaignRepository(orm.em),
+      campaigns,
       rateLimits: new RateLimitRepository(orm.em),
       queue: new SendQueueRepository(orm.em),
       whatsapp,
@@ -76,6 +82,16 @@ const worker = await Worker.create({
       whatsapp,
       sendSettings: sendSettings(config),
       defaultSenderRate: config.SENDER_DEFAULT_RATE,
+    }),
+    // Each run of a recurring campaign stores its campaign after a launch's checks.
+    ...createScheduleActivities({
+      campaigns,
+      checks: new LaunchChecks(
+        settings,
+        new TemplateRepository(orm.em),
+        new ContactRepository(orm.em),
+        new ContactListRepository(orm.em),
+      ),
     }),
   },
 });

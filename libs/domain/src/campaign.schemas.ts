@@ -18,6 +18,15 @@ export const recipientInputSchema = z.strictObject({
 /** Upper bound for recipients sent inline with a launch request; larger audiences are uploaded. */
 export const MAX_INLINE_RECIPIENTS = 10_000;
 
+/** How far ahead a campaign can be scheduled with `sendAt`. */
+export const MAX_SEND_AHEAD_MS = 366 * 24 * 3_600_000;
+
+/** A future moment, with its UTC offset, at most a year ahead (checked when the body is read). */
+export const sendAtSchema = z.iso
+  .datetime({ offset: true })
+  .refine((at) => Date.parse(at) > Date.now(), 'must be in the future')
+  .refine((at) => Date.parse(at) <= Date.now() + MAX_SEND_AHEAD_MS, 'must be at most a year ahead');
+
 export const createCampaignSchema = z
   .strictObject({
     name: safeText().trim().min(1).max(200),
@@ -39,6 +48,11 @@ export const createCampaignSchema = z
       .optional(),
     /** A send-rate cap for this campaign alone, below the sender's and countries' limits. */
     ratePerSecond: z.number().positive().max(10_000).optional(),
+    /**
+     * Send later: the campaign is `scheduled` until then (cancel sends nothing). A list or filter
+     * audience is frozen at that moment, an inline one at launch.
+     */
+    sendAt: sendAtSchema.optional(),
   })
   .refine(
     (c) => [c.recipients, c.audienceId, c.contacts].filter((a) => a !== undefined).length === 1,
@@ -52,6 +66,7 @@ export type CreateCampaignInput = z.infer<typeof createCampaignSchema>;
 export type TemplateRef = z.infer<typeof templateRefSchema>;
 
 export const CAMPAIGN_STATUSES = [
+  'scheduled',
   'launching',
   'running',
   'paused',

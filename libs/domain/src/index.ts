@@ -13,3 +13,4 @@ export * from './contact.schemas.js';
 export * from './contact-row.js';
 export * from './sequence.schemas.js';
 export * from './delivery-policy.js';
+export * from './schedule.schemas.js';

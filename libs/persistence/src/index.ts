@@ -85,3 +85,4 @@ export {
   type DripRow,
 } from './repositories/drip-send.repository.js';
 export { Enrolment, Sequence, SequenceVersion } from './entities/sequence.entity.js';
+export { LaunchChecks } from './repositories/launch-checks.js';

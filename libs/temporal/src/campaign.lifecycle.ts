@@ -34,7 +34,7 @@ export interface CampaignLabels {
 
 export type CampaignSettings = Omit<
   CampaignWorkflowInput,
-  'version' | 'campaignId' | 'workspaceId' | 'carried'
+  'version' | 'campaignId' | 'workspaceId' | 'carried' | 'sendAt'
 >;
 
 /** Client-side helpers for the campaign workflow: the API and tests start and steer it here. */
@@ -47,18 +47,29 @@ export class CampaignLifecycle {
   /**
    * Starts workflow `campaign-<id>`. The API calls it before it commits the campaign's row, and
    * the workflow's first activity waits for that row: a crash in between leaves a workflow that
-   * gives up after a while, never a campaign without a workflow.
+   * gives up after a while, never a campaign without a workflow. With `sendAt` the workflow
+   * starts now, as `scheduled`, and waits on a durable timer: a cancellation before then ends
+   * it at once, with nothing sent.
    */
   async start(
     campaignId: string,
     workspaceId: string,
     settings: CampaignSettings,
     labels: CampaignLabels,
+    sendAt: Date | null = null,
   ) {
     const workflowId = campaignWorkflowId(campaignId);
     await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-      ...this.startOptions(campaignId, workspaceId, labels, 'launching'),
-      args: [{ version: 1, campaignId, workspaceId, ...settings }],
+      ...this.startOptions(campaignId, workspaceId, labels, sendAt ? 'scheduled' : 'launching'),
+      args: [
+        {
+          version: 1,
+          campaignId,
+          workspaceId,
+          ...settings,
+          ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
+        },
+      ],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     });
     return workflowId;
@@ -161,7 +172,7 @@ export class CampaignLifecycle {
     campaignId: string,
     workspaceId: string,
     labels: CampaignLabels,
-    status: 'launching' | 'running',
+    status: 'scheduled' | 'launching' | 'running',
   ) {
     return {
       taskQueue: this.taskQueue,

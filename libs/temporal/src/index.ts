@@ -13,3 +13,5 @@ export {
 } from '#workflows/campaign.definitions';
 export { DripLifecycle } from './drip.lifecycle.js';
 export { DRIP_SEARCH_ATTRIBUTES, type DripEvent } from '#workflows/drip.definitions';
+export { CampaignSchedules, type CampaignScheduleView } from './campaign-schedules.js';
+export { campaignScheduleId } from '#workflows/scheduled-run.definitions';

@@ -118,7 +118,8 @@ export class CampaignsController {
   @Post()
   @Roles('operator')
   @ApiOperation({
-    summary: 'Launch a template campaign to inline recipients or to an uploaded audience',
+    summary:
+      'Launch a template campaign to inline recipients, an uploaded audience or contacts, now or at sendAt',
   })
   @ApiBody({ schema: openApiSchema(createCampaignSchema) })
   async create(
@@ -133,7 +134,7 @@ export class CampaignsController {
       action: 'campaign.launch',
       target: launched.id,
       ip: clientAddress(req),
-      details: { name: body.name, recipients: launched.totalRecipients },
+      details: { name: body.name, recipients: launched.totalRecipients, sendAt: body.sendAt },
     });
     return launched;
   }

@@ -30,7 +30,7 @@ export class ControlCampaignUseCase {
     if (!campaign) throw new DomainError('not_found', `campaign ${id} not found`);
     const closed = CLOSED_CAMPAIGN_STATUSES.includes(campaign.status);
     if (command === 'retry-failed') {
-      if (campaign.status === 'cancelled' || campaign.status === 'launching') {
+      if (['cancelled', 'launching', 'scheduled'].includes(campaign.status)) {
         throw new DomainError('conflict', `campaign ${id} is ${campaign.status}`);
       }
       const { requeued } = await this.lifecycle.retryFailed(

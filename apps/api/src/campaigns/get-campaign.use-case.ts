@@ -25,6 +25,10 @@ export class GetCampaignUseCase {
         parameters: campaign.templateParameters ?? null,
       },
       audienceId: campaign.audienceId ?? null,
+      /** When a scheduled campaign sends (null: at launch). */
+      sendAt: campaign.sendAt ?? null,
+      /** The recurring campaign this is a run of. */
+      scheduleId: campaign.scheduleId ?? null,
       totalRecipients: campaign.totalRecipients,
       rejectedRecipients: campaign.rejectedRecipients,
       counts: snapshot.counts,

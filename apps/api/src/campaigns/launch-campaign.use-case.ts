@@ -4,10 +4,7 @@ import { DomainError, normalisePhone, type CreateCampaignInput } from '#libs/dom
 import {
   AudienceRepository,
   CampaignRepository,
-  ContactListRepository,
-  ContactRepository,
-  SettingsRepository,
-  TemplateRepository,
+  LaunchChecks,
   type AudienceRow,
   type StoredContactSelection,
 } from '#libs/persistence';
@@ -29,6 +26,7 @@ const MAX_REJECTIONS_LISTED = 100;
  * and its inline audience are committed in one transaction. The workflow's first activity
  * waits for that row, so a crash between the two leaves no campaign without a workflow (the
  * orphaned workflow gives up on its own). An uploaded audience is frozen by the workflow.
+ * With `sendAt` the campaign is `scheduled` and its workflow waits durably until then.
  */
 @Injectable()
 export class LaunchCampaignUseCase {
@@ -39,56 +37,29 @@ export class LaunchCampaignUseCase {
     private readonly campaigns: CampaignRepository,
     private readonly audiences: AudienceRepository,
     private readonly lifecycle: CampaignLifecycle,
-    private readonly settings: SettingsRepository,
-    private readonly templates: TemplateRepository,
-    private readonly contacts: ContactRepository,
-    private readonly lists: ContactListRepository,
+    private readonly checks: LaunchChecks,
   ) {}
 
   async execute(workspaceId: string, input: CreateCampaignInput) {
-    const senders = await this.settings.sendersOf(workspaceId);
-    const sender = input.sender ?? senders[0];
-    if (!sender || !senders.includes(sender)) {
-      throw new DomainError('validation_failed', 'unknown sender', [
-        {
-          field: 'sender',
-          reason: senders.length
-            ? `not a phone-number id of this workspace (${senders.join(', ')})`
-            : 'this workspace has no WhatsApp number yet: an admin sets one with PUT /v1/settings/whatsapp',
-        },
-      ]);
-    }
-    const template = await this.templates.byName(
-      workspaceId,
-      input.template.name,
-      input.template.language,
-    );
-    if (!template) {
-      throw new DomainError('validation_failed', 'unknown template', [
-        {
-          field: 'template',
-          reason: `${input.template.name} (${input.template.language}) is not registered in this workspace: POST /v1/templates first`,
-        },
-      ]);
-    }
+    const sender = await this.checks.sender(workspaceId, input.sender);
+    const template = await this.checks.template(workspaceId, input.template);
     const parameters = template.variables.length;
     const { audience, rejected } = input.recipients
       ? this.inlineAudience(input, parameters)
       : { audience: null, rejected: [] };
     if (input.audienceId) await this.checkUpload(workspaceId, input.audienceId, parameters);
     const contacts: StoredContactSelection | null = input.contacts
-      ? {
-          filter: input.contacts,
-          variables: template.variables,
-          requireConsent: template.category === 'MARKETING',
-        }
+      ? this.checks.selection(input.contacts, template)
       : null;
-    if (contacts) await this.checkContacts(workspaceId, contacts);
+    // A later send finds the contacts as they are then; a list must exist now all the same.
+    if (contacts && input.sendAt) await this.checks.contactList(workspaceId, contacts.filter);
+    else if (contacts) await this.checks.contactsNow(workspaceId, contacts);
+    const sendAt = input.sendAt ? new Date(input.sendAt) : null;
 
     const id = randomUUID();
     const labels = { name: input.name, sender, template: input.template };
     try {
-      await this.lifecycle.start(id, workspaceId, this.workflowSettings(), labels);
+      await this.lifecycle.start(id, workspaceId, this.workflowSettings(), labels, sendAt);
     } catch (err) {
       this.logger.error(
         { campaignId: id, workflowId: `campaign-${id}`, err: (err as Error).message },
@@ -110,6 +81,7 @@ export class LaunchCampaignUseCase {
           contacts,
           rejectedRecipients: rejected.length,
           ratePerSecond: input.ratePerSecond ?? null,
+          sendAt,
         },
         audience,
       );
@@ -124,13 +96,15 @@ export class LaunchCampaignUseCase {
         workflowId: `campaign-${id}`,
         recipients: audience?.length ?? null,
         audienceId: input.audienceId ?? null,
+        sendAt,
       },
-      'campaign launched',
+      sendAt ? 'campaign scheduled' : 'campaign launched',
     );
     return {
       id,
       workflowId: `campaign-${id}`,
-      status: 'launching' as const,
+      status: sendAt ? ('scheduled' as const) : ('launching' as const),
+      sendAt,
       totalRecipients: audience?.length ?? null,
       duplicateRecipients: audience
         ? (input.recipients?.length ?? 0) - rejected.length - audience.length
@@ -226,37 +200,6 @@ export class LaunchCampaignUseCase {
         mismatched.sample.map((m) => ({
           field: `audience.${m.phone}`,
           reason: `the template takes ${expected} variable(s); ${m.given} given`,
-        })),
-      );
-    }
-  }
-
-  /** The selection must name a list of the workspace, select someone, and fill every variable. */
-  private async checkContacts(workspaceId: string, selection: StoredContactSelection) {
-    const { listId } = selection.filter;
-    if (listId && !(await this.lists.get(workspaceId, listId))) {
-      throw new DomainError('validation_failed', 'unknown contact list', [
-        { field: 'contacts.listId', reason: `no contact list ${listId} in this workspace` },
-      ]);
-    }
-    const found = await this.contacts.audit(
-      workspaceId,
-      selection.filter,
-      selection.variables,
-      MAX_REJECTIONS_LISTED,
-    );
-    if (found.total === 0) {
-      throw new DomainError('validation_failed', 'no contact matches', [
-        { field: 'contacts', reason: 'the list or filter selects no contact' },
-      ]);
-    }
-    if (found.missing) {
-      throw new DomainError(
-        'validation_failed',
-        `${found.missing} contact(s) have no value for a template variable (${selection.variables.join(', ')}); nothing was sent`,
-        found.examples.map((c) => ({
-          field: `contacts.${c.id}.attributes`,
-          reason: `${c.phone} lacks one of ${selection.variables.join(', ')}`,
         })),
       );
     }

@@ -13,6 +13,7 @@ import {
   ContactRepository,
   IdempotencyRepository,
   IdentityRepository,
+  LaunchChecks,
   MikroORM,
   ormOptions,
   RateLimitRepository,
@@ -24,7 +25,12 @@ import {
   SuppressionRepository,
   TemplateRepository,
 } from '#libs/persistence';
-import { CampaignLifecycle, connectTemporalClient, DripLifecycle } from '#libs/temporal';
+import {
+  CampaignLifecycle,
+  CampaignSchedules,
+  connectTemporalClient,
+  DripLifecycle,
+} from '#libs/temporal';
 import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
@@ -97,6 +103,26 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (client: Client) => new DripLifecycle(client, config.TEMPORAL_TASK_QUEUE),
         },
         EnrolmentEvents,
+        {
+          provide: CampaignSchedules,
+          inject: [TEMPORAL_CLIENT],
+          useFactory: (client: Client) => new CampaignSchedules(client, config.TEMPORAL_TASK_QUEUE),
+        },
+        {
+          provide: LaunchChecks,
+          inject: [
+            SettingsRepository,
+            TemplateRepository,
+            ContactRepository,
+            ContactListRepository,
+          ],
+          useFactory: (
+            settings: SettingsRepository,
+            templates: TemplateRepository,
+            contacts: ContactRepository,
+            lists: ContactListRepository,
+          ) => new LaunchChecks(settings, templates, contacts, lists),
+        },
       ],
       exports: [
         API_CONFIG,
@@ -107,6 +133,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
         CampaignLifecycle,
         DripLifecycle,
         EnrolmentEvents,
+        CampaignSchedules,
+        LaunchChecks,
       ],
     };
   }

@@ -32,7 +32,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       // The API starts the workflow before it commits the row; until then this is retried.
       if (!campaign) throw ApplicationFailure.retryable(`campaign ${campaignId} is not stored yet`);
       await campaigns.freezeAudience(campaignId);
-      if (campaign.status === 'launching') await campaigns.setStatus(campaignId, 'running');
+      if (campaign.status === 'launching' || campaign.status === 'scheduled') {
+        await campaigns.setStatus(campaignId, 'running');
+      }
       return campaigns.snapshot(campaignId);
     },
     sendRecipients: createSendRecipients(deps),

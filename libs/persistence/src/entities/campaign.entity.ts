@@ -6,7 +6,11 @@ const CampaignSchema = defineEntity({
   name: 'Campaign',
   tableName: 'campaigns',
   // Listing a workspace's campaigns, newest first, a page at a time.
-  indexes: [{ properties: ['workspace', 'createdAt', 'id'] }],
+  indexes: [
+    { properties: ['workspace', 'createdAt', 'id'] },
+    // The runs of one recurring campaign, newest first.
+    { properties: ['scheduleId', 'createdAt'] },
+  ],
   properties: {
     id: p.uuid().primary(),
     workspace: () => p.manyToOne(Workspace).deleteRule('cascade'),
@@ -25,6 +29,10 @@ const CampaignSchema = defineEntity({
     contactListId: p.uuid().nullable(),
     contactFilter: p.json<Record<string, unknown>>().nullable(),
     frozenAt: p.datetime().nullable(),
+    /** Launched to send later: the workflow waits until then (status `scheduled`). */
+    sendAt: p.datetime().nullable(),
+    /** The recurring campaign (Temporal Schedule) this campaign is a run of. */
+    scheduleId: p.uuid().nullable(),
     /** Destination countries of the frozen audience: the country limits that can apply. */
     countries: p.array().defaultRaw(`'{}'`),
     status: p.enum([...CAMPAIGN_STATUSES]).default('launching'),

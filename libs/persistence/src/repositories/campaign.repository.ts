@@ -26,6 +26,12 @@ export interface NewCampaign {
   rejectedRecipients: number;
   /** A send-rate cap for this campaign alone, as a limiter key of its own. */
   ratePerSecond: number | null;
+  /** Sends from then on; the campaign is `scheduled` until its workflow begins. */
+  sendAt?: Date | null;
+  /** The recurring campaign whose run this is. */
+  scheduleId?: string | null;
+  /** A run of a recurring campaign that could not start is stored as failed, with the reason. */
+  failed?: { reason: string } | null;
 }
 
 /** What a campaign launched from contacts freezes: the selection and how to fill variables. */
@@ -79,20 +85,24 @@ export class CampaignRepository {
    * the campaign's workflow (`freezeAudience`).
    */
   async create(campaign: NewCampaign, inline: AudienceRow[] | null): Promise<void> {
-    const { ratePerSecond, workspaceId, contacts, ...row } = campaign;
+    const { ratePerSecond, workspaceId, contacts, failed, sendAt, scheduleId, ...row } = campaign;
     await this.em.fork().transactional(async (em) => {
       em.create(Campaign, {
         ...row,
         contactListId: contacts?.filter.listId ?? null,
         contactFilter: contacts ? { ...contacts } : null,
         workspace: workspaceId,
-        status: 'launching',
+        sendAt: sendAt ?? null,
+        scheduleId: scheduleId ?? null,
+        status: failed ? 'failed' : sendAt ? 'scheduled' : 'launching',
+        statusReason: failed?.reason ?? null,
+        completedAt: failed ? new Date() : null,
         frozenAt: inline ? new Date() : null,
         totalRecipients: inline?.length ?? 0,
         countries: inline ? [...new Set(inline.map((r) => r.country))].sort() : [],
       });
       await em.flush();
-      if (ratePerSecond !== null) {
+      if (ratePerSecond !== null && !failed) {
         await em.execute(`insert into rate_limits (key, rate_per_second) values (?, ?)`, [
           campaignKey(campaign.id),
           ratePerSecond,
@@ -241,6 +251,40 @@ export class CampaignRepository {
       status: r.status,
       sender: r.sender_phone_number_id,
       template: { name: r.template_name, language: r.template_language },
+      totalRecipients: r.total_recipients,
+      counts: toCounts(r.counts),
+      createdAt: new Date(r.created_at),
+      completedAt: r.completed_at && new Date(r.completed_at),
+    }));
+  }
+
+  /** The newest campaigns a recurring campaign has run, with their counts. */
+  async runsOf(workspaceId: string, scheduleId: string, limit: number) {
+    const rows = await this.em.fork().execute<
+      {
+        id: string;
+        name: string;
+        status: CampaignStatus;
+        status_reason: string | null;
+        total_recipients: number;
+        created_at: Date;
+        completed_at: Date | null;
+        counts: Record<string, number> | null;
+      }[]
+    >(
+      `select c.id, c.name, c.status, c.status_reason, c.total_recipients, c.created_at,
+              c.completed_at, n.counts
+       from campaigns c left join campaign_counts n on n.campaign_id = c.id
+       where c.workspace_id = ? and c.schedule_id = ?
+       order by c.created_at desc, c.id desc
+       limit ?`,
+      [workspaceId, scheduleId, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      statusReason: r.status_reason,
       totalRecipients: r.total_recipients,
       counts: toCounts(r.counts),
       createdAt: new Date(r.created_at),
