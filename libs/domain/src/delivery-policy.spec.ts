@@ -24,6 +24,15 @@ describe('send window', () => {
     );
   });
 
+  it('handles a window that runs past midnight', () => {
+    const night = { start: '20:00', end: '06:00' };
+    // 12:00 UTC is 21:00 in Tokyo (inside), 13:00 in Berlin (outside until 20:00).
+    expect(nextSendTime(noon, 'Asia/Tokyo', night)).toBe(noon);
+    expect(new Date(nextSendTime(noon, 'Europe/Berlin', night)).toISOString()).toBe(
+      '2026-11-25T19:00:00.000Z',
+    );
+  });
+
   it('takes the contact zone, else the country zone, else the workspace default', () => {
     expect(recipientTimeZone('Asia/Tokyo', 'GB', { defaultTimeZone: 'UTC' })).toBe('Asia/Tokyo');
     expect(recipientTimeZone(null, 'GB', { defaultTimeZone: 'UTC' })).toBe('Europe/London');

@@ -13,7 +13,7 @@ const clock = z
 export const deliveryPolicySchema = z.strictObject({
   sendWindow: z
     .strictObject({ start: clock, end: clock })
-    .refine((w) => w.start < w.end, { message: 'start must be before end', path: ['end'] })
+    .refine((w) => w.start !== w.end, { message: 'start and end must differ', path: ['end'] })
     .nullable()
     .default(null),
   /** For contacts without a time zone whose country spans several zones (or is unknown). */
@@ -169,7 +169,12 @@ export function nextSendTime(
   const local = localParts(now, timeZone);
   const start = secondsOf(window.start);
   const end = secondsOf(window.end);
-  if (local.seconds >= start && local.seconds < end) return now;
+  // A window may run past midnight (start after end): 20:00–06:00.
+  const inside =
+    start < end
+      ? local.seconds >= start && local.seconds < end
+      : local.seconds >= start || local.seconds < end;
+  if (inside) return now;
   const today = { year: local.year, month: local.month, day: local.day };
   if (local.seconds < start) return instantOf(today, start, timeZone);
   const tomorrow = new Date(Date.UTC(local.year, local.month - 1, local.day + 1));

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   campaignKey,
   type CampaignRepository,
@@ -32,6 +32,10 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       // The API starts the workflow before it commits the row; until then this is retried.
       if (!campaign) throw ApplicationFailure.retryable(`campaign ${campaignId} is not stored yet`);
       await campaigns.freezeAudience(campaignId);
+      const policy = await campaigns.applyDeliveryPolicy(campaignId);
+      if (policy.deferred || policy.capped) {
+        Context.current().log.info('delivery policy applied', { campaignId, ...policy });
+      }
       if (campaign.status === 'launching' || campaign.status === 'scheduled') {
         await campaigns.setStatus(campaignId, 'running');
       }

@@ -29,6 +29,8 @@ const CampaignSchema = defineEntity({
     contactListId: p.uuid().nullable(),
     contactFilter: p.json<Record<string, unknown>>().nullable(),
     frozenAt: p.datetime().nullable(),
+    /** When the workspace's send window and frequency cap were applied to the frozen rows. */
+    policyAppliedAt: p.datetime().nullable(),
     /** Launched to send later: the workflow waits until then (status `scheduled`). */
     sendAt: p.datetime().nullable(),
     /** The recurring campaign (Temporal Schedule) this campaign is a run of. */

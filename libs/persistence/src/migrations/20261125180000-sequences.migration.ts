@@ -42,7 +42,9 @@ export class Migration20261125180000 extends Migration {
     this.addSql(
       `alter table "workspaces" add column "delivery_policy" jsonb not null default '{}';`,
     );
-    this.addSql(`alter table "campaigns" add column "kind" text not null default 'campaign';`);
+    this.addSql(
+      `alter table "campaigns" add column "kind" text not null default 'campaign', add column "policy_applied_at" timestamptz null;`,
+    );
     this.addSql(
       `alter table "campaigns" add constraint "campaigns_kind_check" check ("kind" in ('campaign', 'sequence'));`,
     );
@@ -60,7 +62,9 @@ export class Migration20261125180000 extends Migration {
       `alter table "recipients" drop column if exists "template_name", drop column if exists "send_key";`,
     );
     this.addSql(`alter table "campaigns" drop constraint if exists "campaigns_kind_check";`);
-    this.addSql(`alter table "campaigns" drop column if exists "kind";`);
+    this.addSql(
+      `alter table "campaigns" drop column if exists "kind", drop column if exists "policy_applied_at";`,
+    );
     this.addSql(`alter table "workspaces" drop column if exists "delivery_policy";`);
     this.addSql(`drop table if exists "enrolments" cascade;`);
     this.addSql(`drop table if exists "sequence_versions" cascade;`);

@@ -4,6 +4,9 @@ import {
   emptyCounts,
   RECIPIENT_STATUSES,
   type CampaignStatus,
+  COUNTRY_TIME_ZONES,
+  DEFAULT_DELIVERY_POLICY,
+  deliveryPolicySchema,
   type ContactFilter,
   type CountsSnapshot,
   type StatusCounts,
@@ -191,6 +194,92 @@ export class CampaignRepository {
          where id = ?`,
         [id, id, id],
       );
+    });
+  }
+
+  /**
+   * Applies the workspace's delivery policy to the frozen rows, once: a row whose recipient's
+   * local time (the contact's zone, else the country's, else the workspace default) is outside
+   * the send window waits until it opens (`next_attempt_at`); for marketing templates, a contact
+   * who got `max` messages within the cap's window is skipped with the reason, or deferred
+   * until the oldest of them leaves the window.
+   */
+  async applyDeliveryPolicy(id: string): Promise<{ deferred: number; capped: number }> {
+    return this.em.fork().transactional(async (em) => {
+      const [campaign] = await em.execute<
+        { workspace_id: string; policy: unknown; marketing: boolean; applied: boolean }[]
+      >(
+        `select k.workspace_id, w.delivery_policy as policy, k.policy_applied_at is not null as applied,
+           coalesce((select t.category = 'MARKETING' from templates t
+                     where t.workspace_id = k.workspace_id and t.name = k.template_name
+                       and t.language = k.template_language), true) as marketing
+         from campaigns k join workspaces w on w.id = k.workspace_id where k.id = ? for update of k`,
+        [id],
+      );
+      if (!campaign || campaign.applied) return { deferred: 0, capped: 0 };
+      const parsed = deliveryPolicySchema.safeParse(campaign.policy ?? {});
+      const policy = parsed.success ? parsed.data : DEFAULT_DELIVERY_POLICY;
+      let deferred = 0;
+      let capped = 0;
+      if (policy.sendWindow) {
+        const { start, end } = policy.sendWindow;
+        const res = await em.execute<{ affectedRows: number }>(
+          `with z as (
+             select r.id, coalesce(c.time_zone, ?::jsonb ->> r.country, ?) as tz
+             from recipients r left join contacts c on c.id = r.contact_id
+             where r.campaign_id = ? and r.status = 'pending'),
+           l as (select id, tz, now() at time zone tz as local from z)
+           update recipients r set next_attempt_at =
+             case when l.local::time < ?::time then (l.local::date + ?::time) at time zone l.tz
+                  else (l.local::date + 1 + ?::time) at time zone l.tz end
+           from l
+           where r.id = l.id and not (case when ?::time < ?::time
+             then l.local::time >= ?::time and l.local::time < ?::time
+             else l.local::time >= ?::time or l.local::time < ?::time end)`,
+          [
+            JSON.stringify(COUNTRY_TIME_ZONES),
+            policy.defaultTimeZone,
+            id,
+            start,
+            start,
+            start,
+            start,
+            end,
+            start,
+            end,
+            start,
+            end,
+          ],
+          'run',
+        );
+        deferred = res.affectedRows;
+      }
+      if (policy.frequencyCap && campaign.marketing) {
+        const { max, windowHours, policy: onCap } = policy.frequencyCap;
+        const reason = `frequency cap: ${max} message(s) per ${windowHours} h reached`;
+        const res = await em.execute<{ affectedRows: number }>(
+          `with f as (
+             select r.id, min(x.sent_at) + ? * interval '1 hour' as free_at
+             from recipients r
+             join recipients x on x.contact_id = r.contact_id and x.campaign_id <> r.campaign_id
+               and x.sent_at > now() - ? * interval '1 hour'
+             join campaigns k on k.id = x.campaign_id and k.workspace_id = ?
+             where r.campaign_id = ? and r.status = 'pending' and r.contact_id is not null
+             group by r.id having count(*) >= ?)
+           update recipients r set
+             status = case when ? = 'skip' then 'skipped' else r.status end,
+             error_message = ?,
+             next_attempt_at = case when ? = 'skip' then r.next_attempt_at
+               else greatest(coalesce(r.next_attempt_at, now()), f.free_at) end,
+             updated_at = now()
+           from f where r.id = f.id`,
+          [windowHours, windowHours, campaign.workspace_id, id, max, onCap, reason, onCap],
+          'run',
+        );
+        capped = res.affectedRows;
+      }
+      await em.execute(`update campaigns set policy_applied_at = now() where id = ?`, [id]);
+      return { deferred, capped };
     });
   }
 
