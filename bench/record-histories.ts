@@ -20,6 +20,14 @@ import {
   type CampaignWorkflowInput,
 } from '#workflows/campaign.definitions';
 import type { campaignWorkflow } from '#workflows/campaign.workflow';
+import type { DripActivities } from '#workflows/drip.activities';
+import {
+  dripEventSignal,
+  dripStateQuery,
+  dripWorkflowId,
+  type DripWorkflowInput,
+} from '#workflows/drip.definitions';
+import type { dripWorkflow } from '#workflows/drip.workflow';
 import { historyToJsonText } from './support/history-json.js';
 
 /**
@@ -128,7 +136,108 @@ const recordings: Recording[] = [
       };
     },
   },
+  {
+    name: 'drip-replied',
+    expect: 'COMPLETED',
+    prepare() {
+      // Welcome sent, a reply arrives during the wait, the thank-you goes, the journey ends.
+      const fake = fakeDrip();
+      return {
+        activities: fake.activities,
+        async run(client, taskQueue) {
+          const handle = await startDrip(client, taskQueue);
+          await waitFor(async () => (await handle.query(dripStateQuery)).step === 'await-reply');
+          await handle.signal(dripEventSignal, { kind: 'reply', at: Date.now() });
+          await handle.result();
+          return handle;
+        },
+      };
+    },
+  },
+  {
+    name: 'drip-timed-out',
+    expect: 'COMPLETED',
+    prepare() {
+      // No reply within the wait: the reminder goes instead.
+      const fake = fakeDrip();
+      return {
+        activities: fake.activities,
+        async run(client, taskQueue) {
+          const handle = await startDrip(client, taskQueue);
+          await handle.result();
+          return handle;
+        },
+      };
+    },
+  },
+  {
+    name: 'drip-opted-out',
+    expect: 'COMPLETED',
+    prepare() {
+      // STOP during the wait ends the enrolment at once.
+      const fake = fakeDrip();
+      return {
+        activities: fake.activities,
+        async run(client, taskQueue) {
+          const handle = await startDrip(client, taskQueue);
+          await waitFor(async () => (await handle.query(dripStateQuery)).step === 'await-reply');
+          await handle.signal(dripEventSignal, { kind: 'opt_out', at: Date.now() });
+          await handle.result();
+          return handle;
+        },
+      };
+    },
+  },
 ];
+
+/** send → wait for a reply (2 s) → thank-you or reminder → exit. */
+function startDrip(client: Client, taskQueue: string) {
+  const sequenceId = randomUUID();
+  const contactId = randomUUID();
+  const template = (name: string) => ({ name, language: 'en_US' });
+  const input: DripWorkflowInput = {
+    workspaceId: 'recorded',
+    sequenceId,
+    contactId,
+    version: 1,
+    definition: {
+      steps: [
+        { id: 'welcome', type: 'send', template: template('welcome') },
+        {
+          id: 'await-reply',
+          type: 'wait_for',
+          event: 'reply',
+          timeout: { seconds: 2 },
+          next: 'thanks',
+          timeoutNext: 'remind',
+        },
+        { id: 'thanks', type: 'send', template: template('thanks'), next: 'done' },
+        { id: 'remind', type: 'send', template: template('reminder') },
+        { id: 'done', type: 'exit' },
+      ],
+      reentry: { policy: 'never' },
+    },
+  };
+  return client.workflow.start<typeof dripWorkflow>('dripWorkflow', {
+    taskQueue,
+    workflowId: dripWorkflowId(sequenceId, contactId),
+    args: [input],
+  });
+}
+
+/** Drip activities that send at once and record nothing. */
+function fakeDrip() {
+  let row = 0;
+  const activities: DripActivities = {
+    sendStep: () =>
+      Promise.resolve({ kind: 'sent', rowId: ++row, content: 'template', sentAt: Date.now() }),
+    localTime: () => Promise.resolve(Date.now() + 1_000),
+    listen: () => Promise.resolve({ replied: false, read: false }),
+    contactAttribute: () => Promise.resolve(null),
+    finishEnrolment: () => Promise.resolve(),
+  };
+  return { activities };
+}
 
 function startCampaign(client: Client, taskQueue: string) {
   const campaignId = randomUUID();
