@@ -351,6 +351,16 @@ describe('security: what an attacker tries', () => {
         ['POST', `/v1/campaigns/${target}/cancel`],
         ['POST', '/v1/templates', { name: 'nope', language: 'en', category: 'UTILITY' }],
         ['POST', '/v1/audiences', undefined],
+        ['POST', '/v1/contacts', { phone: testNumbers(1, 8110)[0] }],
+        ['POST', '/v1/contacts/import', undefined],
+        ['POST', '/v1/contact-lists', { name: 'nope' }],
+        ['POST', '/v1/suppressions', { phone: testNumbers(1, 8111)[0] }],
+        [
+          'POST',
+          '/v1/sequences',
+          { name: 'nope', definition: { steps: [{ id: 'x', type: 'exit' }] } },
+        ],
+        ['POST', '/v1/campaign-schedules', { name: 'nope' }],
       ];
       const adminRoutes: [string, string, unknown?][] = [
         ['GET', '/v1/users'],
@@ -367,6 +377,11 @@ describe('security: what an attacker tries', () => {
         ],
         ['PUT', `/v1/rate-limits/senders/${engine.sender}`, { ratePerSecond: 1000 }],
         ['PUT', '/v1/rate-limits/countries/GB', { ratePerSecond: 1 }],
+        ['GET', '/v1/contacts/export'],
+        ['DELETE', `/v1/contacts/${me.id}`],
+        ['GET', `/v1/contacts/${me.id}/export`],
+        ['DELETE', `/v1/suppressions/${encodeURIComponent(testNumbers(1, 8111)[0])}`],
+        ['PUT', '/v1/settings/delivery', { sendWindow: { start: '09:00', end: '17:00' } }],
       ];
       const callers: [string, { token?: string; apiKey?: string }, [string, string, unknown?][]][] =
         [
@@ -446,7 +461,38 @@ describe('security: what an attacker tries', () => {
         `select status, status_reason, updated_at from campaigns where id = $1`,
         [target],
       );
+      const contact = (
+        await probe('own contact', 'POST', '/v1/contacts', {
+          token: admin,
+          body: { phone: testNumbers(1, 8210)[0], name: 'Mine' },
+        })
+      ).body as { id: string; phone: string };
+      const list = (
+        await probe('own list', 'POST', '/v1/contact-lists', {
+          token: admin,
+          body: { name: `mine ${Date.now()}` },
+        })
+      ).body as { id: string };
+      const sequence = (
+        await probe('own sequence', 'POST', '/v1/sequences', {
+          token: admin,
+          body: { name: `mine ${Date.now()}`, definition: { steps: [{ id: 'x', type: 'exit' }] } },
+        })
+      ).body as { id: string };
       const foreign: [string, string, unknown?][] = [
+        ['GET', `/v1/contacts/${contact.id}`],
+        ['PATCH', `/v1/contacts/${contact.id}`, { name: 'stolen' }],
+        ['DELETE', `/v1/contacts/${contact.id}`],
+        ['GET', `/v1/contacts/${contact.id}/export`],
+        ['GET', `/v1/contacts/${contact.id}/messages`],
+        ['GET', `/v1/contact-lists/${list.id}`],
+        ['DELETE', `/v1/contact-lists/${list.id}`],
+        ['POST', `/v1/contact-lists/${list.id}/members`, { contactIds: [contact.id] }],
+        ['GET', `/v1/sequences/${sequence.id}`],
+        ['PATCH', `/v1/sequences/${sequence.id}`, { name: 'stolen' }],
+        ['POST', `/v1/sequences/${sequence.id}/publish`],
+        ['POST', `/v1/sequences/${sequence.id}/enrolments`, { contactIds: [contact.id] }],
+        ['DELETE', `/v1/sequences/${sequence.id}`],
         ['GET', `/v1/campaigns/${target}`],
         ['GET', `/v1/campaigns/${target}/recipients`],
         ['POST', `/v1/campaigns/${target}/pause`],
@@ -488,6 +534,17 @@ describe('security: what an attacker tries', () => {
         ).rows,
       ).toEqual(before.rows);
       expect(await count(`select count(*) as n from templates where id = $1`, [templateId])).toBe(
+        1,
+      );
+      expect(
+        await count(`select count(*) as n from contacts where id = $1 and name = 'Mine'`, [
+          contact.id,
+        ]),
+      ).toBe(1);
+      expect(await count(`select count(*) as n from contact_lists where id = $1`, [list.id])).toBe(
+        1,
+      );
+      expect(await count(`select count(*) as n from sequences where id = $1`, [sequence.id])).toBe(
         1,
       );
       expect(
@@ -560,6 +617,49 @@ describe('security: what an attacker tries', () => {
           'email',
         ],
         ['api key name', '/v1/api-keys', (v) => ({ name: v, role: 'viewer' }), 'name'],
+        [
+          'contact name',
+          '/v1/contacts',
+          (v) => ({ phone: testNumbers(1, 8310)[0], name: v }),
+          'name',
+        ],
+        [
+          'contact attribute',
+          '/v1/contacts',
+          (v) => ({ phone: testNumbers(1, 8311)[0], attributes: { city: v } }),
+          'attributes.city',
+        ],
+        ['contact list name', '/v1/contact-lists', (v) => ({ name: v }), 'name'],
+        [
+          'suppression detail',
+          '/v1/suppressions',
+          (v) => ({ phone: testNumbers(1, 8312)[0], detail: v }),
+          'detail',
+        ],
+        [
+          'sequence name',
+          '/v1/sequences',
+          (v) => ({ name: v, definition: { steps: [{ id: 'x', type: 'exit' }] } }),
+          'name',
+        ],
+        [
+          'sequence text step',
+          '/v1/sequences',
+          (v) => ({
+            name: 'n',
+            definition: {
+              steps: [
+                {
+                  id: 'x',
+                  type: 'send',
+                  text: v,
+                  fallbackTemplate: { name: 'promo', language: 'en' },
+                },
+              ],
+            },
+          }),
+          'definition.steps.0.text',
+        ],
         ['login e-mail', '/v1/auth/login', (v) => ({ email: v, password: 'x' }), 'email'],
         [
           'login password',
@@ -662,6 +762,11 @@ describe('security: what an attacker tries', () => {
           `/v1/campaigns/${id}/recipients`,
           `/v1/templates/${id}`,
           `/v1/audiences/${id}`,
+          `/v1/contacts/${id}`,
+          `/v1/contact-lists/${id}`,
+          `/v1/sequences/${id}`,
+          `/v1/sequences/${id}/enrolments`,
+          `/v1/campaign-schedules/${id}`,
         ]) {
           const res = await probe(`path ${path.slice(0, 60)}`, 'GET', path, { token: admin });
           expect([path.slice(0, 60), [400, 404].includes(res.status)]).toEqual([
@@ -677,6 +782,18 @@ describe('security: what an attacker tries', () => {
         { token: admin },
       );
       expect(recipientsQuery.status).toBe(400);
+      for (const path of [
+        "/v1/contacts?phone=1'--",
+        '/v1/contacts?country=gbr',
+        '/v1/contacts?listId=x',
+        '/v1/contacts?cursor=abc',
+        '/v1/suppressions?reason=all',
+        '/v1/contacts/import?listId=%00',
+      ]) {
+        const method = path.startsWith('/v1/contacts/import') ? 'POST' : 'GET';
+        const res = await probe(`query ${path}`, method, path, { token: admin });
+        expect([path, res.status]).toEqual([path, 400]);
+      }
     });
 
     it('answers malformed JSON, wrong types and unknown fields with 400 naming the field', async () => {
