@@ -1,4 +1,5 @@
 import { campaignBench } from './campaign.bench.js';
+import { contactsImportBench } from './contacts-import.bench.js';
 
 /**
  * `npm run bench -- <name> [options]`: benchmarks that run the whole stack on this machine and
@@ -6,6 +7,8 @@ import { campaignBench } from './campaign.bench.js';
  */
 const benches: Record<string, (argv: string[]) => Promise<void>> = {
   campaign: campaignBench,
+  /** One streamed CSV import of N contacts into a list: rows/s and the API's peak memory. */
+  'contacts-import': contactsImportBench,
   /** The sandbox alone: how many sends a second it accepts, so it is never the bottleneck. */
   sandbox: async (argv) => {
     process.argv = [...process.argv.slice(0, 2), ...argv];
