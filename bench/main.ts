@@ -1,5 +1,6 @@
 import { campaignBench } from './campaign.bench.js';
 import { contactsImportBench } from './contacts-import.bench.js';
+import { dripBench } from './drip.bench.js';
 
 /**
  * `npm run bench -- <name> [options]`: benchmarks that run the whole stack on this machine and
@@ -9,6 +10,8 @@ const benches: Record<string, (argv: string[]) => Promise<void>> = {
   campaign: campaignBench,
   /** One streamed CSV import of N contacts into a list: rows/s and the API's peak memory. */
   'contacts-import': contactsImportBench,
+  /** A list enrolled in a three-send drip sequence: enrolments/s, sends/s, limits kept. */
+  drip: dripBench,
   /** The sandbox alone: how many sends a second it accepts, so it is never the bottleneck. */
   sandbox: async (argv) => {
     process.argv = [...process.argv.slice(0, 2), ...argv];
