@@ -236,4 +236,98 @@ describe('drip sequences', () => {
     }, {});
     expect(statuses).toEqual({ completed: 150, exited: 50 });
   });
+
+  it('holds a paused sequence, releases it on resume, sends text only inside the service window, and removes an enrolment cleanly', async () => {
+    await api.template('drip_update');
+    const numbers = testNumbers(6, 8400);
+    const wrote = numbers.slice(0, 3);
+    const list = await post<{ id: string }>('/v1/contact-lists', { name: 'service window' });
+    const csv = ['phone', ...numbers].join('\n');
+    await fetch(`${engine.apiUrl}/v1/contacts/import?listId=${list.body.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    // Half of them wrote to the business: their 24-hour window is open.
+    for (const phone of wrote) {
+      await engine.sandbox('/sandbox/inbound', {
+        method: 'POST',
+        body: { from: phone.slice(1), phoneNumberId: engine.sender, text: 'where is my order?' },
+      });
+    }
+    const contactOf = async (phone: string) =>
+      (
+        (await api.call('GET', `/v1/contacts?phone=${encodeURIComponent(phone)}`)).body as {
+          contacts: { id: string; lastInboundAt: string | null }[];
+        }
+      ).contacts[0];
+    await eventually(async () =>
+      (await Promise.all(wrote.map(contactOf))).every((c) => c.lastInboundAt) ? true : undefined,
+    );
+
+    const sequence = await post<{ id: string }>('/v1/sequences', {
+      name: 'order update',
+      definition: {
+        steps: [
+          {
+            id: 'note',
+            type: 'send',
+            text: 'Your order has shipped.',
+            fallbackTemplate: { name: 'drip_update', language: 'en_US' },
+          },
+          { id: 'linger', type: 'wait', duration: { minutes: 5 } },
+        ],
+      },
+    });
+    const seq = sequence.body.id;
+    await post(`/v1/sequences/${seq}/publish`);
+    expect((await post<{ paused: boolean }>(`/v1/sequences/${seq}/pause`)).body.paused).toBe(true);
+    await post(`/v1/sequences/${seq}/enrolments`, { listId: list.body.id });
+
+    const enrolments = async () =>
+      (
+        (await api.call('GET', `/v1/sequences/${seq}/enrolments`)).body as {
+          enrolments: (Enrolment & { heldReason: string | null })[];
+        }
+      ).enrolments;
+    await eventually(async () => {
+      const all = await enrolments();
+      return all.length === 6 && all.every((e) => e.heldReason === 'the sequence is paused')
+        ? true
+        : undefined;
+    });
+    const toThem = async () =>
+      (await engine.sandbox<SandboxLog>('/sandbox/messages')).messages.filter((m) =>
+        numbers.includes(`+${m.to}`),
+      );
+    expect(await toThem()).toEqual([]);
+
+    await post(`/v1/sequences/${seq}/resume`);
+    const got = await eventually(async () => {
+      const messages = await toThem();
+      return messages.length === 6 ? messages : undefined;
+    });
+    for (const m of got) {
+      const expected = wrote.includes(`+${m.to}`)
+        ? { type: 'text' }
+        : { type: 'template', templateName: 'drip_update' };
+      expect(m).toMatchObject(expected);
+    }
+    // The message is in the contact's history.
+    const first = await contactOf(numbers[0]);
+    const history = (await api.call('GET', `/v1/contacts/${first.id}/messages`)).body as {
+      messages: { campaignId: string; status: string }[];
+    };
+    expect(history.messages).toMatchObject([{ campaignId: seq }]);
+
+    // Removing an enrolment mid-wait ends it cleanly.
+    const removed = await api.call('DELETE', `/v1/sequences/${seq}/enrolments/${first.id}`);
+    expect(removed.status).toBe(204);
+    const ended = await eventually(async () => {
+      const e = (await enrolments()).find((x) => x.contactId === first.id);
+      return e?.status === 'exited' ? e : undefined;
+    });
+    expect(ended.exitReason).toBe('removed');
+    expect((await enrolments()).filter((e) => e.status === 'active')).toHaveLength(5);
+  });
 });

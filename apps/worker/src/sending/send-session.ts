@@ -74,6 +74,8 @@ export interface SessionResult {
 const THROTTLE_REPORT_MS = 1_000;
 const THROTTLE_WARNING_MS = 10_000;
 const CLOCK_REFRESH_MS = 10_000;
+/** How often a session with sends in flight looks for rows that came back to pending. */
+const IN_FLIGHT_RECHECK_MS = 250;
 const MAX_NAP_MS = 50;
 
 /**
@@ -163,7 +165,10 @@ export class SendSession {
               this.stop('wait');
               break;
             }
-            nextClaimAt = until;
+            // While sends are in flight, one of them may come back to pending (a retry, a slot
+            // missed): look again soon rather than at the next due time, which can be hours
+            // away when the rest wait for a send window.
+            nextClaimAt = idle ? until : Math.min(until, Date.now() + IN_FLIGHT_RECHECK_MS);
           } else if (result.kind === 'empty') {
             if (idle) {
               this.stop('done');
