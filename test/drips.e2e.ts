@@ -330,4 +330,61 @@ describe('drip sequences', () => {
     expect(ended.exitReason).toBe('removed');
     expect((await enrolments()).filter((e) => e.status === 'active')).toHaveLength(5);
   });
+
+  it('continues as new on a long journey, carrying its position and visit counts', async () => {
+    // A bounded loop (a branch and a one-second durable wait, 40 times) writes well over this
+    // test run's lowered history limit (continue-as-new suggested at 250 events), so the
+    // enrolment rolls over, carrying its position and its visit counts (the bound still holds).
+    const [phone] = testNumbers(1, 8500);
+    const contact = await post<{ id: string }>('/v1/contacts', {
+      phone,
+      attributes: { done: 'no' },
+    });
+    const sequence = await post<{ id: string }>('/v1/sequences', {
+      name: 'long loop',
+      definition: {
+        steps: [
+          {
+            id: 'check',
+            type: 'branch',
+            condition: { kind: 'attribute', name: 'done', equals: 'yes' },
+            then: 'end',
+            else: 'pause',
+            maxVisits: 40,
+          },
+          { id: 'pause', type: 'wait', duration: { seconds: 1 }, next: 'check' },
+          { id: 'end', type: 'exit' },
+        ],
+      },
+    });
+    expect(sequence.status).toBe(201);
+    const seq = sequence.body.id;
+    expect((await post(`/v1/sequences/${seq}/publish`)).status).toBe(201);
+    const enrolled = await post(`/v1/sequences/${seq}/enrolments`, {
+      contactIds: [contact.body.id],
+    });
+    expect(enrolled.body).toMatchObject({ enrolled: 1 });
+    const ended = await eventually(async () => {
+      const e = (
+        (await api.call('GET', `/v1/sequences/${seq}/enrolments`)).body as {
+          enrolments: Enrolment[];
+        }
+      ).enrolments[0];
+      return e?.status === 'exited' ? e : undefined;
+    });
+    expect(ended.exitReason).toBe('step check reached its 40 visits');
+    const { Client, Connection } = await import('@temporalio/client');
+    const { testInfrastructure } = await import('./setup/test-settings.js');
+    const connection = await Connection.connect({ address: testInfrastructure().temporalAddress });
+    const runs: string[] = [];
+    const temporal = new Client({ connection });
+    for await (const run of temporal.workflow.list({
+      query: `WorkflowId = "drip-${seq}-${contact.body.id}"`,
+    })) {
+      runs.push(run.status.name);
+    }
+    await connection.close();
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.filter((r) => r === 'CONTINUED_AS_NEW')).toHaveLength(runs.length - 1);
+  });
 });

@@ -39,7 +39,7 @@ const common = {
   /** Where to go next; the following step when absent, the end of the sequence after the last. */
   next: stepId.optional(),
   /** How often the step may run in one enrolment: the bound that makes a loop through it legal. */
-  maxVisits: z.number().int().min(1).max(100).optional(),
+  maxVisits: z.number().int().min(1).max(1_000).optional(),
 };
 
 const sendStep = z
