@@ -61,6 +61,7 @@ const worker = await Worker.create({
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: fileURLToPath(import.meta.resolve('#workflows/index')) }),
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   // Pause and cancel reach a sending activity with a heartbeat's answer: heartbeats go out often.
   maxHeartbeatThrottleInterval: '200 milliseconds',
   activities: {

@@ -35,6 +35,12 @@ export const workerConfigSchema = z.object({
   SEND_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(512),
   /** How long one send activity runs before it hands back to the workflow. */
   SEND_BUDGET_MS: ms(1_000, 5 * 60_000),
+  /**
+   * Workflows kept in the worker's cache between tasks. The SDK's default follows the heap cap
+   * (10 at the 192 MB the deployment files set), which makes nearly every task of thousands of
+   * drip enrolments replay its whole history; campaign and drip workflows hold little state.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1_000),
   /** Load the prebuilt workflow bundle at this path instead of bundling at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
