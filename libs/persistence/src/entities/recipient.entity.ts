@@ -31,7 +31,11 @@ const RecipientSchema = defineEntity({
       where: 'contact_id is not null',
     },
     // An opt-out withdraws the number's rows not sent yet.
-    { name: 'recipients_pending_phone_index', properties: ['phone'], where: `status = 'pending'` },
+    {
+      name: 'recipients_pending_phone_index',
+      properties: ['phone'],
+      where: `status = 'pending' and phone is not null`,
+    },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
