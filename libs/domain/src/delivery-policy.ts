@@ -175,34 +175,27 @@ export function nextSendTime(
       ? local.seconds >= start && local.seconds < end
       : local.seconds >= start || local.seconds < end;
   if (inside) return now;
-  const today = { year: local.year, month: local.month, day: local.day };
-  if (local.seconds < start) return instantOf(today, start, timeZone);
-  const tomorrow = new Date(Date.UTC(local.year, local.month - 1, local.day + 1));
-  return instantOf(
-    {
-      year: tomorrow.getUTCFullYear(),
-      month: tomorrow.getUTCMonth() + 1,
-      day: tomorrow.getUTCDate(),
-    },
-    start,
-    timeZone,
-  );
+  return nextOccurrence(local, start, timeZone);
 }
 
 /** The next time the recipient's local clock shows `hhmm` (strictly after `now`). */
 export function nextLocalTime(now: number, timeZone: string, hhmm: string): number {
-  const local = localParts(now, timeZone);
-  const target = secondsOf(hhmm);
-  const today = { year: local.year, month: local.month, day: local.day };
-  if (local.seconds < target) return instantOf(today, target, timeZone);
-  const tomorrow = new Date(Date.UTC(local.year, local.month - 1, local.day + 1));
+  return nextOccurrence(localParts(now, timeZone), secondsOf(hhmm), timeZone);
+}
+
+/** The next instant after the local wall clock `local` at which it shows `seconds` past midnight. */
+function nextOccurrence(
+  local: ReturnType<typeof localParts>,
+  seconds: number,
+  timeZone: string,
+): number {
+  // Day + 1 through Date.UTC rolls over months and years.
+  const day = new Date(
+    Date.UTC(local.year, local.month - 1, local.day + (local.seconds < seconds ? 0 : 1)),
+  );
   return instantOf(
-    {
-      year: tomorrow.getUTCFullYear(),
-      month: tomorrow.getUTCMonth() + 1,
-      day: tomorrow.getUTCDate(),
-    },
-    target,
+    { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate() },
+    seconds,
     timeZone,
   );
 }
