@@ -822,6 +822,67 @@ describe('security: what an attacker tries', () => {
           .details?.map((d) => d.field)
           .sort(),
       ).toEqual(['name', 'ratePerSecond', 'recipients', 'template'].sort());
+      // The newer routes: wrong types and huge values name the field, never a 5xx.
+      const huge = 'x'.repeat(100_000);
+      const newer: [string, string, string, unknown, string][] = [
+        ['contact types', 'POST', '/v1/contacts', { phone: 7, attributes: [1] }, 'phone'],
+        [
+          'contact huge name',
+          'POST',
+          '/v1/contacts',
+          { phone: '+447400100001', name: huge },
+          'name',
+        ],
+        [
+          'contact bad zone',
+          'POST',
+          '/v1/contacts',
+          { phone: '+447400100001', timeZone: 'Mars/Base' },
+          'timeZone',
+        ],
+        ['list types', 'POST', '/v1/contact-lists', { name: { $ne: 1 } }, 'name'],
+        ['suppression types', 'POST', '/v1/suppressions', { phone: ['+44'] }, 'phone'],
+        [
+          'sequence steps type',
+          'POST',
+          '/v1/sequences',
+          { name: 's', definition: { steps: 'all' } },
+          'definition.steps',
+        ],
+        [
+          'sequence huge wait',
+          'POST',
+          '/v1/sequences',
+          {
+            name: 's',
+            definition: { steps: [{ id: 'w', type: 'wait', duration: { days: 1e12 } }] },
+          },
+          'definition.steps.0.duration.days',
+        ],
+        [
+          'delivery window',
+          'PUT',
+          '/v1/settings/delivery',
+          { sendWindow: { start: '25:00', end: 7 } },
+          'sendWindow.start',
+        ],
+        [
+          'delivery cap',
+          'PUT',
+          '/v1/settings/delivery',
+          { frequencyCap: { max: -1, windowHours: 'day' } },
+          'frequencyCap.max',
+        ],
+        ['schedule types', 'POST', '/v1/campaign-schedules', { name: 1, spec: 'hourly' }, 'name'],
+      ];
+      for (const [label, method, path, body, field] of newer) {
+        const res = await probe(label, method, path, { token: admin, body });
+        expect([label, res.status]).toEqual([label, 400]);
+        expect([label, errorOf(res).details?.map((d) => d.field)]).toEqual([
+          label,
+          expect.arrayContaining([field]),
+        ]);
+      }
       const unknown = await probe('unknown field', 'POST', '/v1/templates', {
         token: admin,
         body: { name: 'z', language: 'en', category: 'UTILITY', isAdmin: true },
