@@ -136,59 +136,35 @@ const recordings: Recording[] = [
       };
     },
   },
-  {
-    name: 'drip-replied',
-    expect: 'COMPLETED',
-    prepare() {
-      // Welcome sent, a reply arrives during the wait, the thank-you goes, the journey ends.
-      const fake = fakeDrip();
-      return {
-        activities: fake.activities,
-        async run(client, taskQueue) {
-          const handle = await startDrip(client, taskQueue);
-          await waitFor(async () => (await handle.query(dripStateQuery)).step === 'await-reply');
-          await handle.signal(dripEventSignal, { kind: 'reply', at: Date.now() });
-          await handle.result();
-          return handle;
-        },
-      };
-    },
-  },
-  {
-    name: 'drip-timed-out',
-    expect: 'COMPLETED',
-    prepare() {
-      // No reply within the wait: the reminder goes instead.
-      const fake = fakeDrip();
-      return {
-        activities: fake.activities,
-        async run(client, taskQueue) {
-          const handle = await startDrip(client, taskQueue);
-          await handle.result();
-          return handle;
-        },
-      };
-    },
-  },
-  {
-    name: 'drip-opted-out',
-    expect: 'COMPLETED',
-    prepare() {
-      // STOP during the wait ends the enrolment at once.
-      const fake = fakeDrip();
-      return {
-        activities: fake.activities,
-        async run(client, taskQueue) {
-          const handle = await startDrip(client, taskQueue);
-          await waitFor(async () => (await handle.query(dripStateQuery)).step === 'await-reply');
-          await handle.signal(dripEventSignal, { kind: 'opt_out', at: Date.now() });
-          await handle.result();
-          return handle;
-        },
-      };
-    },
-  },
+  // Welcome sent, a reply arrives during the wait, the thank-you goes, the journey ends.
+  dripRecording('drip-replied', 'reply'),
+  // No reply within the wait: the reminder goes instead.
+  dripRecording('drip-timed-out', null),
+  // STOP during the wait ends the enrolment at once.
+  dripRecording('drip-opted-out', 'opt_out'),
 ];
+
+/** One enrolment of the drip below; `event` (if any) is signalled during its wait for a reply. */
+function dripRecording(name: string, event: 'reply' | 'opt_out' | null): Recording {
+  return {
+    name,
+    expect: 'COMPLETED',
+    prepare() {
+      return {
+        activities: fakeDrip().activities,
+        async run(client, taskQueue) {
+          const handle = await startDrip(client, taskQueue);
+          if (event) {
+            await waitFor(async () => (await handle.query(dripStateQuery)).step === 'await-reply');
+            await handle.signal(dripEventSignal, { kind: event, at: Date.now() });
+          }
+          await handle.result();
+          return handle;
+        },
+      };
+    },
+  };
+}
 
 /** send → wait for a reply (2 s) → thank-you or reminder → exit. */
 function startDrip(client: Client, taskQueue: string) {
