@@ -199,7 +199,11 @@ describe('SendSession', () => {
     const result = await s.run(new AbortController().signal);
     expect(result.stats.throttled).toBe(10);
     expect(throttled.reduce((a, b) => a + b, 0)).toBe(10);
-    expect(outcomes.every((o) => o.kind === 'retry' && o.refund)).toBe(true);
+    // A slot missed on a busy machine hands its row back (`release`) for a new one; every
+    // answered send is a retry with its attempt given back.
+    const answered = outcomes.filter((o) => o.kind !== 'release');
+    expect(answered).toHaveLength(10);
+    expect(answered.every((o) => o.kind === 'retry' && o.refund)).toBe(true);
   });
 
   it('fails the campaign when many recipients in a row get their parameters refused', async () => {
