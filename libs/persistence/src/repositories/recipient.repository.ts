@@ -7,7 +7,7 @@ import {
   type RecipientStatus,
   type StatusEventInput,
 } from '#libs/domain';
-import { retryOnDeadlock } from './retry-on-deadlock.js';
+import { LOCK_IN_ID_ORDER, retryOnDeadlock } from './retry-on-deadlock.js';
 
 export interface RecipientFilter {
   status?: RecipientStatus;
@@ -48,9 +48,10 @@ export class RecipientRepository {
           error_message: string | null;
         }[]
       >(
-        `with b as (
+        `with b as materialized (
            select * from jsonb_to_recordset(?::jsonb) as b(id bigint, status text, at timestamptz,
-             wamid text, error_code int, error_message text, error_class text))
+             wamid text, error_code int, error_message text, error_class text)),
+         ${LOCK_IN_ID_ORDER('b')}
          update recipients r set
            status = b.status,
            wamid = coalesce(r.wamid, b.wamid),
@@ -62,8 +63,9 @@ export class RecipientRepository {
            error_message = case when b.status = 'failed' then b.error_message else r.error_message end,
            error_class = case when b.status = 'failed' then b.error_class else r.error_class end,
            updated_at = now()
-         from b, campaigns c
-         where r.id = b.id and c.id = r.campaign_id and c.workspace_id = ?
+         from b
+         where r.id = any(array(select id from locked)) and b.id = r.id
+           and (select c.workspace_id from campaigns c where c.id = r.campaign_id) = ?
            and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
          returning r.id, r.campaign_id, r.phone, r.contact_id, r.status, r.wamid, r.error_code, r.error_message`,
         [

@@ -9,7 +9,7 @@ import {
 } from '#libs/domain';
 import { effectiveRate, type RateLimitRow } from './rate-limit.repository.js';
 import { candidateQuery, type CandidateRow } from './claim-candidates.js';
-import { retryOnDeadlock } from './retry-on-deadlock.js';
+import { LOCK_IN_ID_ORDER, retryOnDeadlock } from './retry-on-deadlock.js';
 
 export const senderKey = (phoneNumberId: string) => `sender:${phoneNumberId}`;
 /** Country limits are a workspace's policy: each workspace has its own. */
@@ -243,7 +243,7 @@ export class SendQueueRepository {
          claimed as (
            update recipients r set status = 'sending', attempts = r.attempts + 1,
              slot_at = s.slot, next_attempt_at = null, updated_at = now()
-           from s where r.id = s.id and r.status = 'pending'
+           from s where r.id = any(array(select id from s)) and s.id = r.id and r.status = 'pending'
            returning r.id),
          moved as (
            update rate_limits k set next_at = n.next_at
@@ -254,7 +254,11 @@ export class SendQueueRepository {
            where id = ? returning 1)
          select id from claimed`,
         [
-          JSON.stringify(claims.map((c) => ({ id: c.row.id, slot: c.slotAt }))),
+          JSON.stringify(
+            claims
+              .map((c) => ({ id: Number(c.row.id), slot: c.slotAt }))
+              .sort((a, b) => a.id - b.id),
+          ),
           JSON.stringify(Object.entries(plan.keys).map(([key, k]) => ({ key, next_at: k.nextAt }))),
           permit,
           campaignId,
@@ -330,9 +334,10 @@ export class SendQueueRepository {
     const rows = [...outcomes].sort((a, b) => a.id - b.id);
     await retryOnDeadlock(() =>
       this.em.fork().execute(
-        `with v as (
+        `with v as materialized (
            select * from jsonb_to_recordset(?::jsonb) as v(id bigint, kind text, wamid text,
-             code int, message text, delay_ms int, refund boolean, cls text))
+             code int, message text, delay_ms int, refund boolean, cls text)),
+         ${LOCK_IN_ID_ORDER('v')}
          update recipients r set
            status = case
              when v.kind = 'sent' then case when r.status in ('sending', 'unknown') then 'sent' else r.status end
@@ -352,7 +357,8 @@ export class SendQueueRepository {
            unknown_since = case when v.kind = 'unknown' then now() else r.unknown_since end,
            updated_at = now()
          from v
-         where r.id = v.id and (v.kind = 'sent' or r.status = 'sending')`,
+         where r.id = any(array(select id from locked)) and v.id = r.id
+           and (v.kind = 'sent' or r.status = 'sending')`,
         [
           JSON.stringify(
             rows.map((o) => ({
