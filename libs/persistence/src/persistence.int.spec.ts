@@ -14,7 +14,7 @@ import {
   senderKey,
   type ClaimSettings,
 } from './repositories/send-queue.repository.js';
-import { RateLimitRepository } from './repositories/rate-limit.repository.js';
+import { RateLimitRepository, THROTTLE } from './repositories/rate-limit.repository.js';
 
 describe('persistence against PostgreSQL with the real migrations', () => {
   let orm: MikroORM;
@@ -200,6 +200,26 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       const result = await queue.claim(id, 'l', from, settings);
       if (result.kind !== 'claimed') throw new Error(result.kind);
       expect(result.rows[1].slotAt - result.rows[0].slotAt).toBeCloseTo(1000 / 60, 2);
+    });
+
+    it('does not compound stray refusals, and takes a deeper cut when one is asked for', async () => {
+      const key = senderKey(`stray-${Date.now()}`);
+      await limits.ensure(key, 1000);
+      const factor = async () => {
+        const [row] = await orm.em
+          .fork()
+          .execute<{ throttle_factor: number }[]>(
+            `select throttle_factor from rate_limits where key = ?`,
+            [key],
+          );
+        return Number(row.throttle_factor);
+      };
+      for (let i = 0; i < 5; i++) await limits.throttle(key, 1, 1000);
+      expect(await factor()).toBeCloseTo(1 - THROTTLE.minCut);
+      await limits.throttle(key, 100, 1000);
+      expect(await factor()).toBeCloseTo(0.8);
+      await limits.throttle(key, 1, 1000);
+      expect(await factor()).toBeCloseTo(0.8);
     });
 
     it('stops on a halted sender and on a lost lease', async () => {

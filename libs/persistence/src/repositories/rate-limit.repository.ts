@@ -29,8 +29,11 @@ export interface RateLimitView {
 /**
  * How throttling lowers a sender's rate: by twice the share of sends the provider refused in
  * the last report (at least 1%, at most half), never below half the configured rate, for 10 s
- * after the last refusal. A stray refusal (provider-side jitter) costs little; a limit set well
- * above the provider's is corrected at once, and again each time it is tried.
+ * after the last refusal. Cuts do not compound: while a cut holds, a report lowers the rate only
+ * if it asks for a deeper cut. A limit set above the provider's (rate r, provider p, refused
+ * share (r - p) / r) is cut to 2p - r, below p, at once; stray refusals (arrival jitter at the
+ * provider, a few per thousand) cost 1% for as long as they keep coming, instead of 1% more
+ * with every report.
  */
 export const THROTTLE = { minCut: 0.01, maxCut: 0.5, floor: 0.5, holdMs: 10_000 } as const;
 
@@ -104,9 +107,9 @@ export class RateLimitRepository {
   async throttle(key: string, refused: number, attempted: number): Promise<void> {
     await this.em.fork().execute(
       `update rate_limits set
-         throttle_factor = greatest(?, ? * case
+         throttle_factor = greatest(?, least(?, case
            when throttled_until > extract(epoch from clock_timestamp()) * 1000 then throttle_factor
-           else 1 end),
+           else 1 end)),
          throttled_until = extract(epoch from clock_timestamp()) * 1000 + ?,
          throttle_events = throttle_events + ?,
          next_at = greatest(next_at, extract(epoch from clock_timestamp()) * 1000 + 1000.0 / rate_per_second),
