@@ -158,12 +158,12 @@ function post(
           else chunks.push(chunk);
         });
         res.on('end', () => {
-          const retryAfter = res.headers['retry-after'];
+          const retryAfter: string | undefined = res.headers['retry-after'];
           settle(() =>
             resolve({
               status: res.statusCode ?? 0,
               statusText: res.statusMessage ?? '',
-              retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+              retryAfter,
               body: Buffer.concat(chunks).toString('utf8'),
             }),
           );
