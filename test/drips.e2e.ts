@@ -149,24 +149,29 @@ describe('drip sequences', () => {
     await eventually(
       async () => {
         const log = await engine.sandbox<SandboxLog>('/sandbox/messages');
+        const replies: Promise<unknown>[] = [];
         for (const m of log.messages) {
           const phone = `+${m.to}`;
           const i = numbers.indexOf(phone);
           if (i < 0 || m.templateName !== WELCOME || acted.has(phone)) continue;
           acted.add(phone);
-          if (group(i) === 'reply') await inbound(phone, 'yes please');
+          // All at once: one after another, the last would reach a loaded box after the wait.
+          if (group(i) === 'reply') replies.push(inbound(phone, 'yes please'));
           if (group(i) === 'stop') {
+            // A random moment of the first 5 s of the 8 s wait, counted from the send itself.
+            const at = m.acceptedAtMs + Math.floor(Math.random() * 5_000);
             timers.push(
               setTimeout(
                 () => {
                   stopAt.set(phone, Date.now());
                   void inbound(phone, 'STOP');
                 },
-                Math.floor(Math.random() * 5_000),
+                Math.max(0, at - Date.now()),
               ),
             );
           }
         }
+        await Promise.all(replies);
         return (await active()) === 0 ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 200 },
