@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -39,6 +40,11 @@ const local = proxyLocalActivities<DripActivities>({
 
 /** How long a held enrolment waits for the resume signal before it checks again. */
 const HOLD_RECHECK_MS = 60_000;
+/**
+ * Before this patch a resume signal delivered together with the `held` answer was forgotten, and
+ * the enrolment sat out the full recheck interval.
+ */
+const RESUME_WHILE_ASKING_PATCH = 'drip-resume-while-asking';
 
 const durationMs = (d: { seconds?: number; minutes?: number; hours?: number; days?: number }) =>
   ((d.days ?? 0) * 86_400 + (d.hours ?? 0) * 3_600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0)) *
@@ -63,6 +69,7 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
   const state: DripState = { step: null, status: 'active', exitReason: null, messages: 0 };
   let optedOut = false;
   let resumed = false;
+  let resumes = 0;
   let lastSentAt = pos.enrolledAt;
 
   const goalKeys = def.goal ? listenKeys(def.goal.event, def.goal.payload) : [];
@@ -80,6 +87,7 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
   });
   setHandler(resumeSequenceSignal, () => {
     resumed = true;
+    resumes += 1;
   });
   setHandler(dripStateQuery, () => state);
 
@@ -99,6 +107,7 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
   const send = async (step: Extract<SequenceStep, { type: 'send' }>, visit: number) => {
     const sendKey = `${workflowId}/${pos.enrolledAt}/${step.id}/${visit}`;
     for (;;) {
+      const resumesBefore = resumes;
       const r = await acts.sendStep({ workspaceId, sequenceId, contactId, step, sendKey });
       switch (r.kind) {
         case 'sent':
@@ -108,8 +117,13 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
           return null;
         case 'held':
           state.status = 'held';
-          resumed = false;
-          await condition(() => resumed || optedOut, HOLD_RECHECK_MS);
+          if (patched(RESUME_WHILE_ASKING_PATCH)) {
+            // A resume that arrived while the activity was finding the sequence paused counts.
+            await condition(() => resumes > resumesBefore || optedOut, HOLD_RECHECK_MS);
+          } else {
+            resumed = false;
+            await condition(() => resumed || optedOut, HOLD_RECHECK_MS);
+          }
           state.status = 'active';
           if (optedOut) return null;
           break;
