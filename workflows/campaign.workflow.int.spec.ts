@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import {
   WorkflowFailedError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { CountsSnapshot, StatusCounts } from '#libs/domain';
 import { CampaignLifecycle } from '#libs/temporal';
-import { testInfrastructure } from '#test/setup/test-settings';
+import { workflowServer } from '#test/support/workflow-server';
 import type { CampaignActivities, SendRecipientsResult, SendStop } from './campaign.activities.js';
 import {
   campaignStatusKey,
@@ -23,8 +20,6 @@ import {
   type CampaignWorkflowInput,
 } from './campaign.definitions.js';
 import type { campaignWorkflow } from './campaign.workflow.js';
-
-const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 
 const emptyCounts = (): StatusCounts => ({
   pending: 0,
@@ -143,35 +138,9 @@ function fakeCampaign(
 }
 
 describe('campaign workflow on the real Temporal server', () => {
-  let env: TestWorkflowEnvironment;
-
-  beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // installed earlier in this Jest worker
-    }
-    env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: testInfrastructure().temporalAddress,
-    });
-  });
-
-  afterAll(() => env?.teardown());
-
-  async function withWorker<T>(
-    activities: CampaignActivities,
-    fn: (taskQueue: string) => Promise<T>,
-  ) {
-    const taskQueue = `wf-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath,
-      activities,
-      maxHeartbeatThrottleInterval: '50 milliseconds',
-    });
-    return worker.runUntil(fn(taskQueue));
-  }
+  const server = workflowServer();
+  const withWorker = <T>(activities: CampaignActivities, fn: (taskQueue: string) => Promise<T>) =>
+    server.withWorker(activities, fn, { maxHeartbeatThrottleInterval: '50 milliseconds' });
 
   const input = (campaignId: string, extra: Partial<CampaignWorkflowInput> = {}) => ({
     version: 1 as const,
@@ -184,7 +153,7 @@ describe('campaign workflow on the real Temporal server', () => {
   });
   const start = (taskQueue: string, extra: Partial<CampaignWorkflowInput> = {}) => {
     const campaignId = randomUUID();
-    return env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+    return server.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
       taskQueue,
       workflowId: campaignWorkflowId(campaignId),
       args: [input(campaignId, extra)],
@@ -193,7 +162,7 @@ describe('campaign workflow on the real Temporal server', () => {
   /** Every run of a workflow id, oldest first (continue-as-new makes several). */
   const runsOf = async (workflowId: string) => {
     const runs: string[] = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    for await (const wf of server.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
       runs.push(wf.runId);
     }
     return runs;
@@ -363,7 +332,7 @@ describe('campaign workflow on the real Temporal server', () => {
       await handle.signal(pauseSignal, { reason: 'hold', actor: 'ops' });
       await signalCounts(10);
       await waitFor(async () => (await runsOf(handle.workflowId)).length > sendingRuns);
-      const latest = env.client.workflow.getHandle(handle.workflowId);
+      const latest = server.client.workflow.getHandle(handle.workflowId);
       await waitFor(async () => (await progress(latest)).status === 'paused');
       expect(await progress(latest)).toMatchObject({
         phase: 'settling',
@@ -394,9 +363,9 @@ describe('campaign workflow on the real Temporal server', () => {
       }
       fake.deliver();
       await handle.signal(countsChangedSignal, { snapshot: fake.snapshot() });
-      await env.client.workflow.getHandle(handle.workflowId).result();
+      await server.client.workflow.getHandle(handle.workflowId).result();
       const lengths: number[] = [];
-      for await (const wf of env.client.workflow.list({
+      for await (const wf of server.client.workflow.list({
         query: `WorkflowId = "${handle.workflowId}"`,
       })) {
         lengths.push(wf.historyLength);
@@ -412,7 +381,7 @@ describe('campaign workflow on the real Temporal server', () => {
       const handle = await start(tq);
       await handle.result();
       fake.fail(4);
-      const lifecycle = new CampaignLifecycle(env.client, tq);
+      const lifecycle = new CampaignLifecycle(server.client, tq);
       const campaignId = handle.workflowId.replace(/^campaign-/, '');
       const { requeued } = await lifecycle.retryFailed(
         campaignId,
@@ -423,7 +392,7 @@ describe('campaign workflow on the real Temporal server', () => {
         { actor: 'test' },
       );
       expect(requeued).toBe(4);
-      const second = env.client.workflow.getHandle(handle.workflowId);
+      const second = server.client.workflow.getHandle(handle.workflowId);
       const result = (await second.result()) as CountsSnapshot;
       expect(result.counts).toMatchObject({ delivered: 10, failed: 0 });
       expect((await runsOf(handle.workflowId)).length).toBe(2);

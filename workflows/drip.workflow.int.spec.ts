@@ -1,33 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { testInfrastructure } from '#test/setup/test-settings';
+import { workflowServer } from '#test/support/workflow-server';
 import type { DripActivities, SendStepResult } from './drip.activities.js';
 import { dripWorkflowId, resumeSequenceSignal } from './drip.definitions.js';
 import type { dripWorkflow } from './drip.workflow.js';
-
-const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 
 /**
  * The drip workflow against the real Temporal dev server, with its activities stood in for: the
  * workflow's own handling of what they answer is what is under test.
  */
 describe('dripWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-
-  beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // installed earlier in this Jest worker
-    }
-    env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: testInfrastructure().temporalAddress,
-    });
-  });
-
-  afterAll(() => env?.teardown());
+  const server = workflowServer();
 
   it('keeps a resume that arrives while the send finds the sequence paused', async () => {
     const sequenceId = randomUUID();
@@ -38,7 +20,7 @@ describe('dripWorkflow', () => {
       async sendStep() {
         if (answers.length === 0) {
           // The operator resumes the sequence just after this attempt saw it paused.
-          await env.client.workflow.getHandle(workflowId).signal(resumeSequenceSignal);
+          await server.client.workflow.getHandle(workflowId).signal(resumeSequenceSignal);
           answers.push('held');
           return { kind: 'held' };
         }
@@ -50,16 +32,9 @@ describe('dripWorkflow', () => {
       contactAttribute: async () => null,
       finishEnrolment: async () => undefined,
     };
-    const taskQueue = `drip-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath,
-      activities,
-    });
     const started = Date.now();
-    const result = await worker.runUntil(
-      env.client.workflow.execute<typeof dripWorkflow>('dripWorkflow', {
+    const result = await server.withWorker(activities, (taskQueue) =>
+      server.client.workflow.execute<typeof dripWorkflow>('dripWorkflow', {
         taskQueue,
         workflowId,
         args: [
