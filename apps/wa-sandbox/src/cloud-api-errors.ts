@@ -23,6 +23,7 @@ const TITLES: Record<number, string> = {
   131049: 'This message was not delivered to maintain healthy ecosystem engagement',
   131050: 'User has stopped marketing messages from this business',
   131056: '(Business Account, Consumer Account) pair rate limit hit',
+  131053: 'Media upload error',
   131057: 'Account in maintenance mode',
   132000: 'Number of parameters does not match the expected number of params',
   132001: 'Template does not exist',
@@ -55,8 +56,16 @@ export interface Rejection {
   body: CloudApiErrorBody;
 }
 
-/** Meta's error body; `message` may be given when the title alone would not say enough. */
-export function rejection(httpStatus: number, code: number, message?: string): Rejection {
+/**
+ * Meta's error body; `message` may be given when the title alone would not say enough, and
+ * `details` (error_data.details) when the reason is particular to the request.
+ */
+export function rejection(
+  httpStatus: number,
+  code: number,
+  message?: string,
+  details?: string,
+): Rejection {
   return {
     httpStatus,
     code,
@@ -65,9 +74,31 @@ export function rejection(httpStatus: number, code: number, message?: string): R
         message: message ?? `(#${code}) ${errorTitle(code)}`,
         type: 'OAuthException',
         code,
-        error_data: { messaging_product: 'whatsapp', details: errorDetails(code) },
+        error_data: { messaging_product: 'whatsapp', details: details ?? errorDetails(code) },
         fbtrace_id: randomId(9).toString('base64url'),
       },
     },
   };
+}
+
+/**
+ * A management request (templates, media) refused for a bad parameter: Graph's code 100 with
+ * the field named in `error_user_msg` and in the details, as Meta names the offending field.
+ */
+export function invalidParameter(details: string, userTitle = 'Invalid parameter'): Rejection {
+  const refused = rejection(400, 100, '(#100) Invalid parameter', details);
+  Object.assign(refused.body.error, { error_user_title: userTitle, error_user_msg: details });
+  return refused;
+}
+
+/** Graph's answer for an id it does not serve (or not with this method). */
+export function unknownObject(method: string, id: string): Rejection {
+  const refused = rejection(
+    400,
+    100,
+    `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+  );
+  Object.assign(refused.body.error, { type: 'GraphMethodException', error_subcode: 33 });
+  delete refused.body.error.error_data;
+  return refused;
 }

@@ -38,15 +38,25 @@ export function inspectionRoutes(router: Router, ctx: SandboxContext): void {
       guarded(ctx, (_req, res) => {
         ctx.log.clear();
         ctx.stats.reset();
+        // The users reached are counted from the record, so they go with it.
+        ctx.tier.reset();
         sendEmpty(res, 204);
       }),
     )
     .on(
       'GET',
       '/sandbox/stats',
-      guarded(ctx, (_req, res) =>
-        sendJson(res, 200, ctx.stats.report(ctx.log.length, ctx.webhooks?.pending ?? 0)),
-      ),
+      guarded(ctx, (_req, res) => {
+        const report = ctx.stats.report(ctx.log.length, ctx.webhooks?.pending ?? 0);
+        const tier = ctx.behaviour.current.messagingTier;
+        // Users are counted only while a limit is set; unlimited, there is nothing to show.
+        if (!tier || tier.limit === null) return sendJson(res, 200, report);
+        const reached = ctx.tier.count(tier.windowMs, Date.now());
+        sendJson(res, 200, {
+          ...report,
+          messagingTier: { ...tier, reached, refused: ctx.tier.refused },
+        });
+      }),
     )
     .on(
       'GET',

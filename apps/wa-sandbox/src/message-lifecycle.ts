@@ -1,5 +1,7 @@
 import type { Behaviour } from './behaviour.js';
+import type { LogPosition } from './message-log.js';
 import { errorDetails, errorTitle } from './cloud-api-errors.js';
+import type { Pricing } from './pricing.js';
 import type { Random } from './random.js';
 import { inboundItem, statusItem, unixSeconds, type WebhookItem } from './webhook-envelope.js';
 import { randomWamid } from './wamid.js';
@@ -16,6 +18,10 @@ export interface AcceptedSend {
   callbackData?: string;
   /** Accepted, but the provider will report it failed with this error code. */
   failWith?: number;
+  /** Carried by its sent, delivered and read statuses (a failed one is not charged). */
+  pricing?: Pricing;
+  /** Where the send is logged, so the log records which of its statuses were taken. */
+  logPosition?: LogPosition;
 }
 
 const STATUSES = ['sent', 'delivered', 'read'] as const;
@@ -31,6 +37,8 @@ export function scheduleLifecycle(
   random: Random,
   sink: WebhookSink,
   acceptedAtMs: number,
+  /** A simulated reply opens the user's customer service window when it is due. */
+  onReply?: (from: string, atMs: number) => void,
 ): void {
   const delays = behaviour.statusDelaysMs;
   const chance = (ratio: number) => ratio > 0 && (ratio >= 1 || random() < ratio);
@@ -43,15 +51,19 @@ export function scheduleLifecycle(
     delayMs: number,
     errors?: { code: number; title: string; message: string; error_data: { details: string } }[],
   ) =>
-    statusItem(send.phoneNumberId, {
-      id: send.wamid,
-      status: name,
-      // The time the status happened, even when its webhook is made to arrive out of order.
-      timestamp: unixSeconds(acceptedAtMs + delayMs),
-      recipient_id: send.to,
-      ...(send.callbackData !== undefined ? { biz_opaque_callback_data: send.callbackData } : {}),
-      ...(errors ? { errors } : {}),
-    });
+    statusItem(
+      send.phoneNumberId,
+      {
+        id: send.wamid,
+        status: name,
+        // The time the status happened, even when its webhook is made to arrive out of order.
+        timestamp: unixSeconds(acceptedAtMs + delayMs),
+        recipient_id: send.to,
+        ...(send.callbackData !== undefined ? { biz_opaque_callback_data: send.callbackData } : {}),
+        ...(errors ? { errors } : send.pricing ? { pricing: send.pricing } : {}),
+      },
+      send.logPosition,
+    );
 
   if (send.failWith !== undefined) {
     const code = send.failWith;
@@ -84,5 +96,6 @@ export function scheduleLifecycle(
       text: { body },
     });
     sink.schedule(reply, delayMs);
+    onReply?.(send.to, acceptedAtMs + delayMs);
   }
 }

@@ -39,6 +39,7 @@ describe('MessageLog', () => {
         callbackData: 'quote " and \\ and\nnewline',
         acceptedAt: '2023-11-14T22:13:20.123Z',
         acceptedAtMs: 1_700_000_000_123,
+        acknowledged: [],
       },
       {
         wamid: b,
@@ -47,6 +48,7 @@ describe('MessageLog', () => {
         type: 'text',
         acceptedAt: '2023-11-14T22:13:20.123Z',
         acceptedAtMs: 1_700_000_000_123,
+        acknowledged: [],
       },
     ]);
   });
@@ -82,5 +84,72 @@ describe('MessageLog', () => {
     expect(snapshot.count).toBe(3000);
     expect((JSON.parse(snapshot.json(2999)) as { to: string }).to).toBe('447400002999');
     expect(log.length).toBe(1);
+  });
+
+  it('gives back a template send with its components and a text with its body', () => {
+    const log = new MessageLog();
+    const { bytes } = newWamid();
+    log.add(
+      {
+        phoneNumberId: '1',
+        to: '447400000001',
+        type: 'template',
+        templateName: 'promo',
+        template: {
+          name: 'promo',
+          language: 'en_US',
+          skeleton: '[{"type":"body","parameters":[{"type":"text","text":\u0000}]}]',
+          values: '"Zoë"',
+        },
+        acceptedAtMs: 1,
+      },
+      bytes,
+    );
+    log.add(
+      { phoneNumberId: '1', to: '447400000002', type: 'text', text: 'héllo "x"', acceptedAtMs: 2 },
+      bytes,
+    );
+    const [template, text] = listed(log);
+    expect(template.template).toEqual({
+      name: 'promo',
+      language: 'en_US',
+      components: [{ type: 'body', parameters: [{ type: 'text', text: 'Zoë' }] }],
+    });
+    expect(text.text).toEqual({ body: 'héllo "x"' });
+  });
+
+  it('keeps each of 200,000 template messages\u2019 own values apart', () => {
+    const log = new MessageLog();
+    const skeleton =
+      '[{"type":"body","parameters":[{"type":"text","text":\u0000},{"type":"text","text":\u0000}]}]';
+    const { bytes } = newWamid();
+    for (let i = 0; i < 200_000; i++) {
+      log.add(
+        {
+          phoneNumberId: '1',
+          to: `4474${String(i).padStart(8, '0')}`,
+          type: 'template',
+          templateName: 'promo',
+          template: {
+            name: 'promo',
+            language: 'en',
+            skeleton,
+            values: `"Customer ${i}"\u0000"R-${i}"`,
+          },
+          acceptedAtMs: 1,
+        },
+        bytes,
+      );
+    }
+    const last = JSON.parse(log.select().json(199_999)) as { template: { components: unknown } };
+    expect(last.template.components).toEqual([
+      {
+        type: 'body',
+        parameters: [
+          { type: 'text', text: 'Customer 199999' },
+          { type: 'text', text: 'R-199999' },
+        ],
+      },
+    ]);
   });
 });

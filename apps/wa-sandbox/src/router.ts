@@ -13,6 +13,8 @@ interface Route {
   method: string;
   segments: string[];
   handler: Handler;
+  /** A route whose parameters fail this is not matched at all. */
+  accepts?: (params: string[]) => boolean;
 }
 
 /**
@@ -22,8 +24,17 @@ interface Route {
 export class Router {
   private readonly routes: Route[] = [];
 
-  on(method: string, path: string, handler: Handler): this {
-    this.routes.push({ method, segments: path.split('/'), handler });
+  /**
+   * `accepts` narrows a pattern as broad as `/:version/:id`, so that it does not swallow other
+   * paths of the same length (or turn their 405 into its own answer).
+   */
+  on(
+    method: string,
+    path: string,
+    handler: Handler,
+    accepts?: (params: string[]) => boolean,
+  ): this {
+    this.routes.push({ method, segments: path.split('/'), handler, accepts });
     return this;
   }
 
@@ -35,9 +46,9 @@ export class Router {
     const allowed: string[] = [];
     for (const route of this.routes) {
       const params = match(route.segments, segments);
-      if (!params) continue;
+      if (!params || (route.accepts && !route.accepts(params))) continue;
       if (route.method !== req.method) {
-        allowed.push(route.method);
+        if (!allowed.includes(route.method)) allowed.push(route.method);
         continue;
       }
       try {
@@ -63,8 +74,19 @@ function match(pattern: string[], segments: string[]): string[] | undefined {
     const s = segments[i];
     if (p.startsWith(':')) {
       if (!s) return undefined;
-      params.push(decodeURIComponent(s));
+      const decoded = decode(s);
+      if (decoded === undefined) return undefined;
+      params.push(decoded);
     } else if (p !== s) return undefined;
   }
   return params;
+}
+
+/** A malformed escape (`%E0%A4%A`) matches nothing rather than throwing out of the server. */
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,9 +1,17 @@
+import type { AccountStandings } from './account-standing.js';
 import type { BehaviourState } from './behaviour-state.js';
 import type { HeldRequests } from './http-io.js';
+import type { MediaStore } from './media-store.js';
 import type { MessageLog } from './message-log.js';
+import type { MessagingTier } from './messaging-tier.js';
 import type { PairRate } from './pair-rate.js';
+import type { PhoneNumberQuality } from './phone-number-quality.js';
 import type { SandboxStats } from './sandbox-stats.js';
+import type { ServiceWindows } from './service-windows.js';
+import type { TemplateRegistry } from './template-registry.js';
+import type { TemplateReviews } from './template-reviews.js';
 import type { ThroughputWindow } from './throughput-window.js';
+import type { Wabas } from './wabas.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
 
 /** The state one sandbox's routes share. */
@@ -18,4 +26,13 @@ export interface SandboxContext {
   held: HeldRequests;
   /** Absent when no webhook URL is configured. */
   webhooks: WebhookDispatcher | undefined;
+  wabas: Wabas;
+  templates: TemplateRegistry;
+  reviews: TemplateReviews;
+  media: MediaStore;
+  windows: ServiceWindows;
+  tier: MessagingTier;
+  standings: AccountStandings;
+  phoneQuality: PhoneNumberQuality;
+  displayPhoneNumber: string;
 }

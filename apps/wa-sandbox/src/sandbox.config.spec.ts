@@ -44,4 +44,66 @@ describe('sandbox config', () => {
     ]);
     expect(issues({ WHATSAPP_APP_SECRET: 'short' })).toEqual(['WHATSAPP_APP_SECRET']);
   });
+
+  it('reads the accounts, the numbers assigned to them and the seeded templates', () => {
+    const config = loadConfig(sandboxConfigSchema, {
+      ...env,
+      SANDBOX_WABA_ID: '100, 200',
+      SANDBOX_PHONE_NUMBER_WABAS: '555=200',
+      SANDBOX_TEMPLATES: JSON.stringify([
+        {
+          name: 'a',
+          language: 'en',
+          category: 'utility',
+          components: [{ type: 'body', text: 'x' }],
+        },
+        {
+          name: 'a',
+          language: 'en',
+          category: 'UTILITY',
+          components: [{ type: 'BODY', text: 'x' }],
+          wabaId: '200',
+        },
+      ]),
+    });
+    expect(config.SANDBOX_WABA_ID).toEqual(['100', '200']);
+    expect(config.SANDBOX_PHONE_NUMBER_WABAS).toEqual([['555', '200']]);
+    expect(config.SANDBOX_TEMPLATES?.map((t) => [t.category, t.wabaId])).toEqual([
+      ['UTILITY', undefined],
+      ['UTILITY', '200'],
+    ]);
+    expect(loadConfig(sandboxConfigSchema, env).SANDBOX_WABA_ID).toEqual(['102290129340398']);
+  });
+
+  it('names the variable and the field when an account, an assignment or a template is bad', () => {
+    const issues = (vars: Record<string, string>) => {
+      try {
+        loadConfig(sandboxConfigSchema, { ...env, ...vars });
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.variable);
+      }
+      return [];
+    };
+    const body = { type: 'BODY', text: 'x' };
+    expect(issues({ SANDBOX_WABA_ID: 'waba' })).toEqual(['SANDBOX_WABA_ID.0']);
+    expect(issues({ SANDBOX_PHONE_NUMBER_WABAS: '555' })).toEqual(['SANDBOX_PHONE_NUMBER_WABAS.0']);
+    expect(issues({ SANDBOX_PHONE_NUMBER_WABAS: '555=1' })).toEqual([
+      'SANDBOX_PHONE_NUMBER_WABAS.0',
+    ]);
+    expect(issues({ SANDBOX_TEMPLATES: '{' })).toEqual(['SANDBOX_TEMPLATES']);
+    expect(
+      issues({
+        SANDBOX_TEMPLATES: JSON.stringify([
+          { name: 'a', language: 'en', category: 'UTILITY', components: [] },
+        ]),
+      }),
+    ).toEqual(['SANDBOX_TEMPLATES.0.components']);
+    const twice = { name: 'a', language: 'en', category: 'UTILITY', components: [body] };
+    expect(issues({ SANDBOX_TEMPLATES: JSON.stringify([twice, twice]) })).toEqual([
+      'SANDBOX_TEMPLATES.1',
+    ]);
+    expect(issues({ SANDBOX_TEMPLATES: JSON.stringify([{ ...twice, wabaId: '9' }]) })).toEqual([
+      'SANDBOX_TEMPLATES.0.wabaId',
+    ]);
+  });
 });

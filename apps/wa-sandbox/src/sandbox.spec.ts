@@ -108,14 +108,15 @@ describe('the send endpoint', () => {
     }
     expect(h.deliveries.every((d) => d.signed)).toBe(true);
     const [entry] = h.deliveries[0]?.body.entry ?? [];
-    expect(entry?.id).toBe('sandbox-waba');
+    // Meta's entry.id is the WhatsApp Business Account the number belongs to.
+    expect(entry?.id).toBe('102290129340398');
     expect(entry?.changes[0]?.value.metadata).toEqual({
       display_phone_number: '15550000000',
       phone_number_id: '222',
     });
   });
 
-  it('answers a text message without message_status and logs it without a template name', async () => {
+  it('answers a text message without message_status and logs it with its body', async () => {
     const res = await h.send({
       messaging_product: 'whatsapp',
       to: '447400100002',
@@ -130,8 +131,10 @@ describe('the send endpoint', () => {
       phoneNumberId: '111',
       to: '447400100002',
       type: 'text',
+      text: { body: 'hi' },
       acceptedAt: expect.any(String) as string,
       acceptedAtMs: expect.any(Number) as number,
+      acknowledged: [],
     });
   });
 
@@ -152,6 +155,9 @@ describe('the send endpoint', () => {
 
   it('answers unknown paths with 404 and other methods with 405', async () => {
     expect((await h.call('GET', '/nowhere')).status).toBe(404);
+    // A malformed escape in a path parameter is an unknown path, not a crash.
+    expect((await h.call('POST', '/v24.0/%E0%A4%A/messages', {})).status).toBe(404);
+    expect((await h.call('GET', '/sandbox/health')).status).toBe(200);
     const res = await h.call('POST', '/sandbox/stats', {});
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');

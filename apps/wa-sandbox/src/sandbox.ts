@@ -1,19 +1,33 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accountSignalRoutes } from './account-signals.routes.js';
+import { AccountStandings } from './account-standing.js';
 import { defaultBehaviour, mergeBehaviour } from './behaviour.js';
 import { BehaviourState } from './behaviour-state.js';
 import { HeldRequests, sendJson } from './http-io.js';
 import { inspectionRoutes } from './inspection.routes.js';
+import { mediaRoutes } from './media.routes.js';
+import { MediaStore } from './media-store.js';
 import { MessageLog } from './message-log.js';
+import { MessagingTier } from './messaging-tier.js';
 import { PairRate } from './pair-rate.js';
+import { PhoneNumberQuality } from './phone-number-quality.js';
+import { phoneNumberRoutes } from './phone-number.routes.js';
 import { Router } from './router.js';
 import type { SandboxConfig } from './sandbox.config.js';
 import type { SandboxContext } from './sandbox-context.js';
 import { SandboxStats } from './sandbox-stats.js';
 import { sendMessageRoute } from './send-message.route.js';
+import { ServiceWindows } from './service-windows.js';
 import { simulationRoutes } from './simulation.routes.js';
+import { addTemplate } from './template-adding.js';
+import { TemplateRegistry } from './template-registry.js';
+import { TemplateReviews } from './template-reviews.js';
+import { templateSignalRoutes } from './template-signals.routes.js';
+import { templateRoutes } from './templates.routes.js';
 import { ThroughputWindow } from './throughput-window.js';
+import { Wabas } from './wabas.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 
 export interface Sandbox {
@@ -39,12 +53,14 @@ export function createSandbox(config: SandboxConfig, options: SandboxOptions = {
     throughputPerSecond: config.SANDBOX_THROUGHPUT_PER_SECOND,
     statusDelaysMs: config.SANDBOX_STATUS_DELAYS_MS,
   });
+  const wabas = new Wabas(config.SANDBOX_WABA_ID, config.SANDBOX_PHONE_NUMBER_WABAS);
+  const log = new MessageLog();
   const context: SandboxContext = {
     authorized(header) {
       const presented = Buffer.from(header ?? '');
       return presented.length === expectedAuth.length && timingSafeEqual(presented, expectedAuth);
     },
-    log: new MessageLog(),
+    log,
     stats,
     behaviour: new BehaviourState(mergeBehaviour(initial, config.SANDBOX_FAULTS ?? {})),
     throughput: new ThroughputWindow(),
@@ -56,20 +72,47 @@ export function createSandbox(config: SandboxConfig, options: SandboxOptions = {
           appSecret: config.WHATSAPP_APP_SECRET,
           batch: config.SANDBOX_WEBHOOK_BATCH,
           concurrency: config.SANDBOX_WEBHOOK_CONCURRENCY,
+          retryForMs: config.SANDBOX_WEBHOOK_RETRY_FOR_MS,
           displayPhoneNumber: config.SANDBOX_DISPLAY_PHONE_NUMBER,
+          wabaOf: (phoneNumberId) => wabas.of(phoneNumberId),
           stats,
+          acknowledged: (items) => {
+            for (const item of items) {
+              if ('acknowledges' in item && item.acknowledges)
+                log.acknowledge(item.acknowledges.position, item.acknowledges.status);
+            }
+          },
           warn,
         })
       : undefined,
+    wabas,
+    templates: new TemplateRegistry(),
+    reviews: new TemplateReviews(),
+    media: new MediaStore(),
+    windows: new ServiceWindows(),
+    tier: new MessagingTier(),
+    standings: new AccountStandings(),
+    phoneQuality: new PhoneNumberQuality(),
+    displayPhoneNumber: config.SANDBOX_DISPLAY_PHONE_NUMBER,
   };
+  for (const seed of config.SANDBOX_TEMPLATES ?? []) {
+    // The config schema has refused duplicates and unknown accounts already.
+    addTemplate(context, seed.wabaId ?? wabas.primary, seed, 'APPROVED');
+  }
 
   const router = new Router().on(
     'POST',
     '/:version/:phoneNumberId/messages',
     sendMessageRoute(context),
   );
+  mediaRoutes(router, context);
+  templateRoutes(router, context);
   inspectionRoutes(router, context);
   simulationRoutes(router, context);
+  templateSignalRoutes(router, context);
+  accountSignalRoutes(router, context);
+  // Last: its pattern is as broad as /:version/:id, narrowed to a version and a number id.
+  phoneNumberRoutes(router, context);
 
   const server = createServer((req, res) => {
     router.handle(req, res, (err) => {
@@ -93,6 +136,7 @@ export function createSandbox(config: SandboxConfig, options: SandboxOptions = {
     },
     close() {
       context.held.release();
+      context.reviews.close();
       context.webhooks?.close();
       return new Promise((resolve) => {
         // Held requests and idle keep-alive sockets would keep close() waiting: end them now.

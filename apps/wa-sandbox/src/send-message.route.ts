@@ -5,7 +5,9 @@ import { rejection, type Rejection } from './cloud-api-errors.js';
 import { acceptsDespite, faultKey } from './fault-injector.js';
 import { BodyTooLarge, readBody, sendJson, sendJsonAndClose } from './http-io.js';
 import { scheduleLifecycle } from './message-lifecycle.js';
+import { pricingFor } from './pricing.js';
 import type { SandboxContext } from './sandbox-context.js';
+import { checkTemplate } from './template-send.js';
 import { newWamid } from './wamid.js';
 
 const VERSION = /^v\d+\.\d+$/;
@@ -13,8 +15,10 @@ const NUMERIC = /^\d+$/;
 
 /**
  * POST /{version}/{phoneNumberId}/messages: the provider's checks in its order (token, path,
- * body), then an injected fault if one fires, then the per-number throughput window and the pair
- * rate; an accepted send is logged and its status webhooks scheduled.
+ * body, the template and its parameters, the account's standing), then an injected fault if one
+ * fires, then the per-number throughput window, the pair rate and the portfolio's messaging
+ * limit; an accepted send is logged with what it carried and its status webhooks scheduled,
+ * priced by its category and the customer service window.
  */
 export function sendMessageRoute(ctx: SandboxContext) {
   const refuse = (res: ServerResponse, r: Rejection) => {
@@ -47,6 +51,19 @@ export function sendMessageRoute(ctx: SandboxContext) {
     const request = parseRequest(raw);
     if ('httpStatus' in request) return refuse(res, request);
 
+    const now = Date.now();
+    const wabaId = ctx.wabas.of(phoneNumberId);
+    const template =
+      request.type === 'template'
+        ? checkTemplate(ctx, wabaId, phoneNumberId, request.template, now)
+        : undefined;
+    if (template && 'httpStatus' in template) return refuse(res, template);
+    const inWindow = ctx.windows.isOpen(phoneNumberId, request.to, now);
+    // Outside a customer service window only a template can start a conversation.
+    const businessInitiated = template !== undefined && !inWindow;
+    const standing = ctx.standings.refusal(wabaId, businessInitiated, now);
+    if (standing) return refuse(res, standing);
+
     const fault = ctx.behaviour.faults.pick(request.to);
     if (fault && !acceptsDespite(fault)) {
       ctx.stats.inject(faultKey(fault));
@@ -54,19 +71,19 @@ export function sendMessageRoute(ctx: SandboxContext) {
       return refuse(res, faultRejection(fault));
     }
 
-    const now = Date.now();
-    const limited = checkLimits(ctx, phoneNumberId, request.to, now);
+    const limited = checkLimits(ctx, phoneNumberId, request.to, now, businessInitiated);
     if (limited) return refuse(res, limited);
 
     const { wamid, bytes } = newWamid();
-    const templateName = request.type === 'template' ? request.template.name : undefined;
     const callbackData = request.biz_opaque_callback_data;
-    ctx.log.add(
+    const logPosition = ctx.log.add(
       {
         phoneNumberId,
         to: request.to,
         type: request.type,
-        templateName,
+        templateName: template?.record.name,
+        template: template?.record,
+        text: request.type === 'text' ? request.text.body : undefined,
         callbackData,
         acceptedAtMs: now,
       },
@@ -80,8 +97,17 @@ export function sendMessageRoute(ctx: SandboxContext) {
         to: request.to,
         callbackData,
         failWith,
+        pricing: pricingFor(template?.category, inWindow),
+        logPosition,
       };
-      scheduleLifecycle(send, ctx.behaviour.current, ctx.behaviour.random, ctx.webhooks, now);
+      scheduleLifecycle(
+        send,
+        ctx.behaviour.current,
+        ctx.behaviour.random,
+        ctx.webhooks,
+        now,
+        (from, atMs) => ctx.windows.opened(phoneNumberId, from, atMs),
+      );
     }
     if (fault) {
       ctx.stats.inject(faultKey(fault));
@@ -113,20 +139,34 @@ function faultRejection(fault: Fault): Rejection {
   return rejection(fault.httpStatus ?? 400, fault.code as number);
 }
 
-/** Meta answers rate-limit errors with HTTP 400 too. */
+/**
+ * Meta answers rate-limit errors with HTTP 400 too. Each limit is checked before any is
+ * recorded, so a send one of them refuses takes nothing from the others.
+ */
 function checkLimits(
   ctx: SandboxContext,
   phoneNumberId: string,
   to: string,
   now: number,
+  businessInitiated: boolean,
 ): Rejection | undefined {
-  const { throughputPerSecond: limit, pairRate } = ctx.behaviour.current;
+  const { throughputPerSecond: limit, pairRate, messagingTier: tier } = ctx.behaviour.current;
   if (!ctx.throughput.hasRoom(phoneNumberId, limit, now)) return rejection(400, 130429);
-  if (pairRate.enabled) {
-    if (!ctx.pairRate.allows(phoneNumberId, to, pairRate.windowMs, now))
-      return rejection(400, 131056);
-    ctx.pairRate.record(phoneNumberId, to, pairRate.windowMs, now);
+  if (pairRate.enabled && !ctx.pairRate.allows(phoneNumberId, to, pairRate.windowMs, now)) {
+    return rejection(400, 131056);
   }
+  const counted = businessInitiated && tier !== undefined && tier.limit !== null;
+  if (counted && !ctx.tier.allows(to, tier.limit as number, tier.windowMs, now)) {
+    ctx.tier.refuse();
+    return rejection(
+      400,
+      tier.code,
+      undefined,
+      `The business portfolio has reached its messaging limit of ${tier.limit} unique users in ${tier.windowMs} ms.`,
+    );
+  }
+  if (pairRate.enabled) ctx.pairRate.record(phoneNumberId, to, pairRate.windowMs, now);
+  if (counted) ctx.tier.record(to, now);
   ctx.throughput.record(phoneNumberId, limit, now);
   return undefined;
 }

@@ -57,7 +57,10 @@ export function simulationRoutes(router: Router, ctx: SandboxContext): void {
       '/sandbox/inbound',
       accept(inboundSchema, ({ from, phoneNumberId, text, button }) => {
         const wamid = randomWamid();
-        const timestamp = unixSeconds(Date.now());
+        const now = Date.now();
+        // The user's message opens a 24-hour customer service window with this number.
+        ctx.windows.opened(phoneNumberId, from, now);
+        const timestamp = unixSeconds(now);
         const message = button
           ? {
               from,

@@ -27,7 +27,19 @@ export interface Delivery {
 
 export interface WebhookBody {
   object: string;
-  entry: { id: string; changes: { field: string; value: Record<string, unknown> }[] }[];
+  entry: {
+    id: string;
+    time?: number;
+    changes: { field: string; value: Record<string, unknown> }[];
+  }[];
+}
+
+/** One change of an account field (templates, quality, account_update) as it was delivered. */
+export interface AccountEvent {
+  wabaId: string;
+  time: number | undefined;
+  signed: boolean;
+  value: Record<string, unknown>;
 }
 
 export interface Harness {
@@ -38,6 +50,8 @@ export interface Harness {
   /** The HTTP status the receiver answers with. */
   receiverStatus: number;
   statuses(wamid?: string): StatusEvent[];
+  /** Every delivered change of the field, in delivery order. */
+  accountEvents(field: string): AccountEvent[];
   send(body: unknown, options?: { token?: string; path?: string }): Promise<Response>;
   call(method: string, path: string, body?: unknown, token?: string | null): Promise<Response>;
   configure(settings: unknown): Promise<void>;
@@ -101,6 +115,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
     statuses: (wamid) =>
       deliveries.flatMap((d) => d.statuses).filter((s) => !wamid || s.wamid === wamid),
+    accountEvents: (field) =>
+      deliveries.flatMap((d) =>
+        d.body.entry.flatMap((entry) =>
+          entry.changes
+            .filter((c) => c.field === field)
+            .map((c) => ({ wabaId: entry.id, time: entry.time, signed: d.signed, value: c.value })),
+        ),
+      ),
     send: (body, options = {}) =>
       call('POST', options.path ?? '/v24.0/111/messages', body, options.token ?? TOKEN),
     call,
@@ -168,4 +190,31 @@ export async function accepted(h: Harness, to: string, callbackData?: string, pn
   const res = await h.send(template(to, callbackData), { path: `/v24.0/${pnid}/messages` });
   if (res.status !== 200) throw new Error(`send refused: ${res.status} ${await res.text()}`);
   return (await json<Accepted>(res)).messages[0]?.id;
+}
+
+export const WABA = '102290129340398';
+
+/** Adds an approved template through the sandbox route; fails the test unless it was added. */
+export async function seed(h: Harness, definition: object): Promise<string> {
+  const res = await h.call('POST', '/sandbox/templates', definition);
+  if (res.status !== 201) throw new Error(`seed refused: ${res.status} ${await res.text()}`);
+  return (await json<{ id: string }>(res)).id;
+}
+
+/** A template send with components, from number 111 unless told. */
+export const templateSend = (
+  to: string,
+  name: string,
+  components?: unknown[],
+  language = 'en_US',
+) => ({
+  messaging_product: 'whatsapp',
+  to,
+  type: 'template',
+  template: { name, language: { code: language }, ...(components ? { components } : {}) },
+});
+
+/** The Cloud API error code of a refused answer, or 200. */
+export async function codeOf(res: Response): Promise<number> {
+  return res.ok ? 200 : (await json<ErrorBody>(res)).error.code;
 }

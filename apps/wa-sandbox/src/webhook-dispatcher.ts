@@ -6,8 +6,8 @@ import { Fifo } from './fifo.js';
 import type { SandboxStats } from './sandbox-stats.js';
 import { envelopeJson, type WebhookItem } from './webhook-envelope.js';
 
-const MAX_ATTEMPTS = 5;
 const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 2_000;
 const POST_TIMEOUT_MS = 10_000;
 
 export interface DispatcherOptions {
@@ -16,20 +16,27 @@ export interface DispatcherOptions {
   batch: number;
   concurrency: number;
   displayPhoneNumber: string;
+  /** The account each business number belongs to, for the envelope's `entry.id`. */
+  wabaOf: (phoneNumberId: string) => string;
+  /** How long a delivery is retried before it is given up on. */
+  retryForMs: number;
   stats: SandboxStats;
+  /** Told of every item of a delivery answered with 200. */
+  acknowledged?: (items: WebhookItem[]) => void;
   warn: (line: string) => void;
 }
 
 /**
  * Posts signed webhooks as Meta does: several events per delivery, a few deliveries in flight at
- * once, each retried on any non-2xx or network error with a short exponential backoff (Meta
- * retries for days; a stand-in gives up after a few attempts and says so).
+ * once, each retried on any answer but 200 or a network error with an exponential backoff, so a
+ * receiver that restarts or loses its database gets them later. Meta retries for days; a
+ * stand-in gives up after `retryForMs` and says so.
  */
 export class WebhookDispatcher {
   private readonly due = new DueQueue<WebhookItem>((items) => this.enqueue(items));
   private readonly queue = new Fifo<WebhookItem>();
   /** Deliveries whose backoff has passed, sent before new events. */
-  private readonly retries: { items: WebhookItem[]; attempt: number }[] = [];
+  private readonly retries: { items: WebhookItem[]; attempt: number; since: number }[] = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly requests = new Set<ClientRequest>();
   private readonly agent: HttpAgent;
@@ -80,8 +87,8 @@ export class WebhookDispatcher {
   private pump(): void {
     while (!this.closed && this.inFlight < this.options.concurrency) {
       const retry = this.retries.shift();
-      if (retry) this.deliver(retry.items, retry.attempt);
-      else if (this.queue.length) this.deliver(this.takeBatch(), 1);
+      if (retry) this.deliver(retry.items, retry.attempt, retry.since);
+      else if (this.queue.length) this.deliver(this.takeBatch(), 1, performance.now());
       else return;
     }
   }
@@ -99,9 +106,9 @@ export class WebhookDispatcher {
     return items;
   }
 
-  private deliver(items: WebhookItem[], attempt: number): void {
+  private deliver(items: WebhookItem[], attempt: number, since: number): void {
     this.inFlight++;
-    const body = Buffer.from(envelopeJson(items, this.options.displayPhoneNumber));
+    const body = Buffer.from(envelopeJson(items, this.options));
     const started = performance.now();
     let settled = false;
     const settle = (status: number | undefined, error?: Error) => {
@@ -112,8 +119,8 @@ export class WebhookDispatcher {
       if (this.closed) return;
       if (status !== undefined)
         this.options.stats.webhookLatency.record(performance.now() - started);
-      if (status !== undefined && status >= 200 && status < 300) this.delivered(items);
-      else this.failed(items, attempt, error?.message ?? `HTTP ${status}`);
+      if (status === 200) this.delivered(items);
+      else this.failed(items, attempt, since, error?.message ?? `HTTP ${status}`);
       this.pump();
     };
     const req = this.request(this.options.url, {
@@ -141,12 +148,14 @@ export class WebhookDispatcher {
     this.options.stats.webhooks.deliveries++;
     this.options.stats.webhooks.events += items.length;
     this.waiting -= items.length;
+    this.options.acknowledged?.(items);
   }
 
-  private failed(items: WebhookItem[], attempt: number, reason: string): void {
+  private failed(items: WebhookItem[], attempt: number, since: number, reason: string): void {
     const { stats } = this.options;
     stats.webhooks.failedAttempts++;
-    if (attempt >= MAX_ATTEMPTS) {
+    const backoffMs = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS);
+    if (performance.now() + backoffMs - since > this.options.retryForMs) {
       stats.webhooks.dropped += items.length;
       this.waiting -= items.length;
       this.options.warn(
@@ -154,14 +163,11 @@ export class WebhookDispatcher {
       );
       return;
     }
-    const timer = setTimeout(
-      () => {
-        this.retryTimers.delete(timer);
-        this.retries.push({ items, attempt: attempt + 1 });
-        this.pump();
-      },
-      FIRST_RETRY_MS * 2 ** (attempt - 1),
-    );
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.retries.push({ items, attempt: attempt + 1, since });
+      this.pump();
+    }, backoffMs);
     this.retryTimers.add(timer);
   }
 }

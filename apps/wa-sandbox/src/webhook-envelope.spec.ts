@@ -2,6 +2,8 @@ import { parseWebhook } from '#libs/whatsapp';
 import { envelopeJson, inboundItem, statusItem } from './webhook-envelope.js';
 
 describe('envelopeJson', () => {
+  const options = { displayPhoneNumber: '15550000000', wabaOf: () => '102290129340398' };
+
   it('groups events by phone-number id, one entry each, in the Meta envelope', () => {
     const status = (pnid: string, id: string) =>
       statusItem(pnid, {
@@ -20,7 +22,7 @@ describe('envelopeJson', () => {
     const body = JSON.parse(
       envelopeJson(
         [status('1', 'wamid.a'), status('2', 'wamid.b'), reply, status('1', 'wamid.c')],
-        '15550000000',
+        options,
       ),
     ) as {
       object: string;
@@ -30,7 +32,7 @@ describe('envelopeJson', () => {
     expect(body.object).toBe('whatsapp_business_account');
     expect(body.entry).toHaveLength(2);
     expect(body.entry[0]).toEqual({
-      id: 'sandbox-waba',
+      id: '102290129340398',
       changes: [
         {
           field: 'messages',

@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** Request and response shapes of POST /{version}/{phone-number-id}/messages. */
 
-export const templateComponentSchema = z.object({
+/**
+ * A send-time template component. Deliberately loose, and passing through fields it does not
+ * name: Meta's shapes (header media, named body parameters, url / copy_code / quick_reply / flow
+ * buttons) are checked against the template by checkComponents in #libs/domain, not here.
+ */
+export const templateComponentSchema = z.looseObject({
   type: z.enum(['header', 'body', 'button']),
   sub_type: z.string().optional(),
   index: z.union([z.string(), z.number()]).optional(),

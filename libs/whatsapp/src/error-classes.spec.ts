@@ -32,12 +32,25 @@ describe('classifyError', () => {
   it.each([132001, 131051, 131053])(
     'fails the campaign on %i, which every send would get',
     (code) => {
-      expect(classifyError(code, 400)).toEqual({ kind: 'campaign', campaignAction: 'fail' });
+      expect(classifyError(code, 400)).toMatchObject({ kind: 'campaign', campaignAction: 'fail' });
     },
   );
 
   it.each([131048, 132015, 132016])('pauses the campaign on %i', (code) => {
-    expect(classifyError(code, 400)).toEqual({ kind: 'campaign', campaignAction: 'pause' });
+    expect(classifyError(code, 400)).toMatchObject({ kind: 'campaign', campaignAction: 'pause' });
+  });
+
+  it('names the refusals that are of the template, not of the sender or the campaign', () => {
+    expect([132001, 132015, 132016].map((c) => classifyError(c, 400).template)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([131048, 131051, 131053].map((c) => classifyError(c, 400).template)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it.each([131031, 368, 131042, 190, 10, 200, 131005, 133010])(

@@ -26,6 +26,8 @@ export interface ErrorClassification {
   minRetryDelayMs?: number;
   /** Pair rate limit: wait 4^n seconds, n the recipient's attempts. */
   pairRate?: boolean;
+  /** For `campaign`: the refusal is of the template (paused, disabled, not found). */
+  template?: boolean;
 }
 
 const THROTTLED = new Set([130429, 4, 80007]);
@@ -53,6 +55,9 @@ export function classifyError(code: number | undefined, httpStatus: number): Err
     if (code === 131050) return { kind: 'permanent', suppress: true };
     if (PERMANENT.has(code)) return { kind: 'permanent' };
     if (PARAMETER.has(code)) return { kind: 'parameter' };
+    if (code === 132001) return { kind: 'campaign', campaignAction: 'fail', template: true };
+    if (code === 132015) return { kind: 'campaign', campaignAction: 'pause', template: true };
+    if (code === 132016) return { kind: 'campaign', campaignAction: 'pause', template: true };
     if (FAILS_CAMPAIGN.has(code)) return { kind: 'campaign', campaignAction: 'fail' };
     if (PAUSES_CAMPAIGN.has(code)) return { kind: 'campaign', campaignAction: 'pause' };
     if (HALTS_SENDER.has(code)) return { kind: 'sender' };

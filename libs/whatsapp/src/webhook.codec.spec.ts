@@ -159,12 +159,28 @@ describe('parseWebhook', () => {
     ]);
   });
 
-  it('ignores changes to fields other than messages', () => {
+  it('ignores changes to fields it does not read', () => {
     const parsed = parseWebhook({
       object: 'whatsapp_business_account',
-      entry: [{ id: 'w', changes: [{ field: 'account_update', value: { event: 'x' } }] }],
+      entry: [
+        {
+          id: 'w',
+          changes: [{ field: 'business_capability_update', value: { max_phone_numbers: 2 } }],
+        },
+        { id: 'w', changes: [{ field: 'constructor', value: {} }] },
+      ],
     });
-    expect(parsed).toEqual({ statuses: [], messages: [], preferences: [], skipped: [] });
+    expect(parsed).toEqual({
+      statuses: [],
+      messages: [],
+      preferences: [],
+      templateStatuses: [],
+      templateQualities: [],
+      templateCategories: [],
+      phoneNumberQualities: [],
+      accountUpdates: [],
+      skipped: [],
+    });
   });
 
   it('refuses a body that is not a WhatsApp delivery', () => {
@@ -238,5 +254,316 @@ describe('parseWebhook', () => {
     expect(parsed.preferences).toEqual([
       expect.objectContaining({ waId: '447911100009', value: 'stop', phoneNumberId: '111' }),
     ]);
+  });
+
+  const account = (field: string, value: unknown, id = '102290129340398') => ({
+    object: 'whatsapp_business_account',
+    entry: [{ id, time: 1739321024, changes: [{ field, value }] }],
+  });
+
+  it('reads the pricing of status events, keeping the status when the pricing is malformed', () => {
+    const status = { id: 'wamid.P', status: 'sent', timestamp: '1700000000', recipient_id: '4479' };
+    const parsed = parseWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'w',
+          changes: [
+            change({
+              metadata,
+              statuses: [
+                {
+                  ...status,
+                  pricing: {
+                    billable: true,
+                    pricing_model: 'PMP',
+                    category: 'marketing',
+                    type: 'regular',
+                  },
+                },
+                {
+                  ...status,
+                  id: 'wamid.Q',
+                  pricing: {
+                    pricing_model: 'PMP',
+                    category: 'service',
+                    type: 'free_customer_service',
+                  },
+                },
+                {
+                  ...status,
+                  id: 'wamid.R',
+                  pricing: { pricing_model: 'PMP', category: 'bad\u0000' },
+                },
+                { ...status, id: 'wamid.S' },
+              ],
+            }),
+          ],
+        },
+      ],
+    });
+    expect(parsed.statuses.map((s) => [s.wamid, s.pricing])).toEqual([
+      ['wamid.P', { billable: true, model: 'PMP', category: 'marketing', type: 'regular' }],
+      [
+        'wamid.Q',
+        { billable: undefined, model: 'PMP', category: 'service', type: 'free_customer_service' },
+      ],
+      ['wamid.R', undefined],
+      ['wamid.S', undefined],
+    ]);
+    expect(parsed.skipped).toEqual([
+      {
+        path: 'entry.0.changes.0.value.statuses.2.pricing',
+        reason: expect.stringMatching(/^category: /) as string,
+      },
+    ]);
+  });
+
+  it('reads template status updates with the WABA id of their entry', () => {
+    const parsed = parseWebhook(
+      account('message_template_status_update', {
+        event: 'REJECTED',
+        message_template_id: 1689556908129832,
+        message_template_name: 'abandoned_cart',
+        message_template_language: 'en_US',
+        reason: 'INVALID_FORMAT',
+        message_template_category: 'MARKETING',
+        rejection_info: {
+          reason: 'Variables are next to each other',
+          recommendation: 'Add text between them',
+        },
+      }),
+    );
+    expect(parsed.templateStatuses).toEqual([
+      {
+        wabaId: '102290129340398',
+        event: 'REJECTED',
+        templateId: '1689556908129832',
+        templateName: 'abandoned_cart',
+        language: 'en_US',
+        reason: 'INVALID_FORMAT',
+        category: 'MARKETING',
+        disabledAt: undefined,
+        otherInfo: undefined,
+        rejectionInfo: {
+          reason: 'Variables are next to each other',
+          recommendation: 'Add text between them',
+        },
+      },
+    ]);
+    for (const event of [
+      'APPROVED',
+      'PENDING',
+      'PAUSED',
+      'DISABLED',
+      'FLAGGED',
+      'REINSTATED',
+      'PENDING_DELETION',
+      'ARCHIVED',
+    ]) {
+      const one = parseWebhook(
+        account('message_template_status_update', {
+          event,
+          message_template_id: '1',
+          message_template_name: 't',
+          message_template_language: 'en',
+          reason: event === 'PENDING_DELETION' ? null : 'NONE',
+          ...(event === 'DISABLED' ? { disable_info: { disable_date: 1751234563 } } : {}),
+          ...(event === 'PAUSED'
+            ? { other_info: { title: 'FIRST_PAUSE', description: 'Paused for 3 hours' } }
+            : {}),
+        }),
+      );
+      expect(one.templateStatuses[0]?.event).toBe(event);
+    }
+    const disabled = parseWebhook(
+      account('message_template_status_update', {
+        event: 'DISABLED',
+        message_template_id: '1',
+        message_template_name: 't',
+        message_template_language: 'en',
+        disable_info: { disable_date: 1751234563 },
+      }),
+    );
+    expect(disabled.templateStatuses[0]?.disabledAt?.toISOString()).toBe(
+      '2025-06-29T22:02:43.000Z',
+    );
+  });
+
+  it('reads template quality and category updates', () => {
+    const quality = parseWebhook(
+      account('message_template_quality_update', {
+        previous_quality_score: 'GREEN',
+        new_quality_score: 'YELLOW',
+        message_template_id: 806312974732579,
+        message_template_name: 'welcome_template',
+        message_template_language: 'en-US',
+      }),
+    );
+    expect(quality.templateQualities).toEqual([
+      {
+        wabaId: '102290129340398',
+        templateId: '806312974732579',
+        templateName: 'welcome_template',
+        language: 'en-US',
+        previousScore: 'GREEN',
+        newScore: 'YELLOW',
+      },
+    ]);
+    const impending = parseWebhook(
+      account('template_category_update', {
+        message_template_id: 278077987957091,
+        message_template_name: 'welcome_template',
+        message_template_language: 'en-US',
+        correct_category: 'MARKETING',
+        new_category: 'UTILITY',
+        category_update_timestamp: 1760711433,
+      }),
+    );
+    expect(impending.templateCategories[0]).toMatchObject({
+      newCategory: 'UTILITY',
+      correctCategory: 'MARKETING',
+      previousCategory: undefined,
+      changesAt: new Date(1760711433_000),
+    });
+    const done = parseWebhook(
+      account('template_category_update', {
+        message_template_id: 278077987957091,
+        message_template_name: 'welcome_template',
+        message_template_language: 'en-US',
+        previous_category: 'UTILITY',
+        new_category: 'MARKETING',
+      }),
+    );
+    expect(done.templateCategories[0]).toMatchObject({
+      previousCategory: 'UTILITY',
+      newCategory: 'MARKETING',
+    });
+  });
+
+  it("reads phone number quality updates, with the business portfolio's limit", () => {
+    const parsed = parseWebhook(
+      account('phone_number_quality_update', {
+        display_phone_number: '15550783881',
+        event: 'THROUGHPUT_UPGRADE',
+        old_limit: 'TIER_250',
+        current_limit: 'TIER_UNLIMITED',
+        max_daily_conversations_per_business: 'TIER_2K',
+      }),
+    );
+    expect(parsed.phoneNumberQualities).toEqual([
+      {
+        wabaId: '102290129340398',
+        displayPhoneNumber: '15550783881',
+        event: 'THROUGHPUT_UPGRADE',
+        currentLimit: 'TIER_UNLIMITED',
+        oldLimit: 'TIER_250',
+        businessLimit: 'TIER_2K',
+      },
+    ]);
+  });
+
+  it('reads account updates: restrictions, bans and violations', () => {
+    const restricted = parseWebhook(
+      account('account_update', {
+        event: 'ACCOUNT_RESTRICTION',
+        restriction_info: [
+          {
+            restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING',
+            expiration: '2026-04-19T13:59:20+0000',
+          },
+          { restriction_type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION' },
+        ],
+      }),
+    );
+    expect(restricted.accountUpdates).toEqual([
+      {
+        wabaId: '102290129340398',
+        event: 'ACCOUNT_RESTRICTION',
+        restrictions: [
+          { type: 'RESTRICTED_BIZ_INITIATED_MESSAGING', expiration: '2026-04-19T13:59:20+0000' },
+          { type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION', expiration: undefined },
+        ],
+        ban: undefined,
+        violationType: undefined,
+      },
+    ]);
+    const banned = parseWebhook(
+      account('account_update', {
+        event: 'DISABLED_UPDATE',
+        ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: 'October 9, 2023' },
+      }),
+    );
+    expect(banned.accountUpdates[0]).toMatchObject({
+      ban: { state: 'DISABLE', date: 'October 9, 2023' },
+      restrictions: [],
+    });
+    const violation = parseWebhook(
+      account('account_update', {
+        event: 'ACCOUNT_VIOLATION',
+        violation_info: { violation_type: 'SCAM' },
+      }),
+    );
+    expect(violation.accountUpdates[0]?.violationType).toBe('SCAM');
+    const single = parseWebhook(
+      account('account_update', {
+        event: 'ACCOUNT_RESTRICTION',
+        restriction_info: { restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING' },
+      }),
+    );
+    expect(single.accountUpdates[0]?.restrictions).toEqual([
+      { type: 'RESTRICTED_BIZ_INITIATED_MESSAGING', expiration: undefined },
+    ]);
+  });
+
+  it('skips each malformed account event with its path and reason, and keeps the others', () => {
+    const good = {
+      event: 'APPROVED',
+      message_template_id: '7',
+      message_template_name: 't',
+      message_template_language: 'en',
+    };
+    const parsed = parseWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '42',
+          changes: [
+            { field: 'message_template_status_update', value: { ...good, event: 'approved' } },
+            {
+              field: 'message_template_status_update',
+              value: { ...good, message_template_name: 'nul\u0000' },
+            },
+            {
+              field: 'message_template_status_update',
+              value: { ...good, reason: 'x'.repeat(2_000) },
+            },
+            {
+              field: 'message_template_quality_update',
+              value: { ...good, new_quality_score: 'GREEN' },
+            },
+            {
+              field: 'phone_number_quality_update',
+              value: { display_phone_number: 'abc', event: 'ONBOARDING' },
+            },
+            {
+              field: 'account_update',
+              value: {
+                event: 'ACCOUNT_VIOLATION',
+                violation_info: { violation_type: 'lone\ud800' },
+              },
+            },
+            { field: 'message_template_status_update', value: good },
+          ],
+        },
+      ],
+    });
+    expect(parsed.templateStatuses.map((t) => [t.wabaId, t.templateId])).toEqual([['42', '7']]);
+    expect(parsed.skipped.map((s) => s.path)).toEqual(
+      [0, 1, 2, 3, 4, 5].map((c) => `entry.0.changes.${c}.value`),
+    );
+    expect(parsed.skipped[0]?.reason).toMatch(/^event: /);
+    expect(parsed.skipped[1]?.reason).toMatch(/^message_template_name: must not contain NUL/);
+    expect(parsed.skipped[3]?.reason).toMatch(/previous_quality_score/);
   });
 });

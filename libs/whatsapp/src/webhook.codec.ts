@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { unsafeTextReason } from '#libs/domain';
+import { accountFields, noAccountEvents, type AccountEvents } from './account-webhook.schemas.js';
+import { digits, issuesOf, text, toDate, unixSeconds } from './webhook-values.js';
 
 /** The header Meta signs webhook deliveries with. */
 export const SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -44,17 +45,6 @@ export function answerVerificationChallenge(
   return a.length === b.length && timingSafeEqual(a, b) ? challenge : null;
 }
 
-const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((t) => unsafeTextReason(t) === null, 'must not contain NUL or lone surrogates');
-const digits = (max: number) => z.string().regex(new RegExp(`^\\d{1,${max}}$`), 'must be digits');
-const unixSeconds = z
-  .union([z.string(), z.number()])
-  .transform((v) => Number(v))
-  .refine((n) => Number.isInteger(n) && n >= 0 && n < 1e11, 'must be a unix time in seconds');
-
 const providerError = z.object({
   code: z.number().int().min(0).max(2_147_483_647),
   title: text(512).optional(),
@@ -69,6 +59,19 @@ const statusSchema = z.object({
   recipient_id: digits(20),
   biz_opaque_callback_data: text(512).optional(),
   errors: z.array(providerError).max(10).optional(),
+  // Checked on its own: a malformed pricing object must not cost the status.
+  pricing: z.unknown().optional(),
+});
+
+/** Per-message pricing (since July 2025: pricing_model PMP) on status events. */
+const pricingSchema = z.object({
+  billable: z.boolean().optional(),
+  pricing_model: z.string().regex(/^[A-Z_]{1,16}$/, 'must be an upper-case word such as PMP'),
+  category: z.string().regex(/^[a-z_]{1,64}$/, 'must be a lower-case word such as marketing'),
+  type: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/, 'must be a lower-case word such as regular')
+    .optional(),
 });
 
 const inboundSchema = z.looseObject({
@@ -87,6 +90,9 @@ const preferenceSchema = z.object({
   detail: text(512).optional(),
   timestamp: unixSeconds.optional(),
 });
+
+/** entry.id: the WhatsApp Business Account the changes belong to. */
+const entryId = text(64).min(1);
 
 const envelopeSchema = z.object({
   object: z.literal('whatsapp_business_account'),
@@ -114,6 +120,18 @@ export interface StatusEvent {
   phoneNumberId: string | undefined;
   callbackData: string | undefined;
   error: { code: number; title?: string; details?: string } | undefined;
+  /** What Meta charges for the message, when the status carries it. */
+  pricing?: StatusPricing;
+}
+
+export interface StatusPricing {
+  billable: boolean | undefined;
+  /** PMP (per-message pricing) since 1 July 2025; CBP before. */
+  model: string;
+  /** marketing, utility, authentication, authentication_international, service… */
+  category: string;
+  /** regular, free_customer_service, free_entry_point… */
+  type: string | undefined;
 }
 
 export interface InboundMessage {
@@ -137,7 +155,13 @@ export interface PreferenceChange {
   phoneNumberId: string | undefined;
 }
 
-export interface ParsedWebhook {
+/**
+ * Every event of a delivery. The account fields (template status, quality and category updates,
+ * phone number quality, account updates) each carry the WABA id of the entry they came in.
+ * parseWebhook always fills their lists; they are optional here so that code passing on a part
+ * of a delivery (the API routes statuses per workspace) need not name them.
+ */
+export interface ParsedWebhook extends Partial<AccountEvents> {
   statuses: StatusEvent[];
   messages: InboundMessage[];
   preferences: PreferenceChange[];
@@ -152,26 +176,29 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-const toDate = (unixSeconds: number) => new Date(unixSeconds * 1000);
-const issuesOf = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-
 /**
  * Flattens a webhook delivery (every level is an array) into status, inbound and preference
- * events. Each event is validated on its own: a bad one is reported in `skipped` and the others
+ * events and the account fields' events. Each event is validated on its own: a bad one is reported in `skipped` and the others
  * are kept, so one malformed event never costs the rest of a delivery. Only a body that is not a
  * WhatsApp delivery at all is refused.
  */
-export function parseWebhook(payload: unknown): ParsedWebhook {
+export function parseWebhook(payload: unknown): ParsedWebhook & AccountEvents {
   const envelope = envelopeSchema.safeParse(payload);
   if (!envelope.success) {
     throw new WebhookPayloadError(
       envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     );
   }
-  const out: ParsedWebhook = { statuses: [], messages: [], preferences: [], skipped: [] };
+  const out: ParsedWebhook & AccountEvents = {
+    statuses: [],
+    messages: [],
+    preferences: [],
+    ...noAccountEvents(),
+    skipped: [],
+  };
   envelope.data.entry.forEach((entry, e) => {
-    const changes = (entry as { changes?: unknown } | null)?.changes;
+    const { changes, id } = (entry ?? {}) as { changes?: unknown; id?: unknown };
+    const wabaId = entryId.safeParse(id).data;
     if (!Array.isArray(changes)) {
       out.skipped.push({ path: `entry.${e}`, reason: 'changes: must be an array' });
       return;
@@ -189,17 +216,25 @@ export function parseWebhook(payload: unknown): ParsedWebhook {
         list: unknown[] | undefined,
         name: string,
         schema: z.ZodType<T>,
-        use: (v: T) => void,
+        use: (v: T, i: number) => void,
       ) =>
         (list ?? []).forEach((item, i) => {
           const parsed = schema.safeParse(item);
-          if (parsed.success) use(parsed.data);
+          if (parsed.success) use(parsed.data, i);
           else
             out.skipped.push({ path: `${at}.value.${name}.${i}`, reason: issuesOf(parsed.error) });
         });
       if (field === 'messages') {
-        each(value.statuses, 'statuses', statusSchema, (s) => {
+        each(value.statuses, 'statuses', statusSchema, (s, i) => {
           const err = s.errors?.[0];
+          const pricing = s.pricing === undefined ? undefined : pricingSchema.safeParse(s.pricing);
+          if (pricing?.success === false) {
+            out.skipped.push({
+              path: `${at}.value.statuses.${i}.pricing`,
+              reason: issuesOf(pricing.error),
+            });
+          }
+          const price = pricing?.data;
           out.statuses.push({
             wamid: s.id,
             status: s.status,
@@ -208,6 +243,14 @@ export function parseWebhook(payload: unknown): ParsedWebhook {
             phoneNumberId,
             callbackData: s.biz_opaque_callback_data,
             error: err && { code: err.code, title: err.title, details: err.error_data?.details },
+            ...(price && {
+              pricing: {
+                billable: price.billable,
+                model: price.pricing_model,
+                category: price.category,
+                type: price.type,
+              },
+            }),
           });
         });
         each(value.messages, 'messages', inboundSchema, (m) => {
@@ -221,6 +264,14 @@ export function parseWebhook(payload: unknown): ParsedWebhook {
             payload: m.button?.payload,
           });
         });
+      } else if (Object.hasOwn(accountFields, field)) {
+        const { list, schema, map } = accountFields[field];
+        const parsed = schema.safeParse(value);
+        if (parsed.success) {
+          (out[list] as unknown[]).push(map(parsed.data as never, wabaId));
+        } else {
+          out.skipped.push({ path: `${at}.value`, reason: issuesOf(parsed.error) });
+        }
       } else if (field === 'user_preferences') {
         each(value.user_preferences, 'user_preferences', preferenceSchema, (p) => {
           out.preferences.push({

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SendComponent } from '#libs/domain';
 import { WhatsAppApiError, WhatsAppTransportError } from './errors.js';
 import { WhatsAppClient } from './whatsapp.client.js';
 
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse, raw: Buffer) => void;
 
 describe('WhatsAppClient', () => {
   let server: Server;
@@ -12,9 +13,12 @@ describe('WhatsAppClient', () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => handler(req, body, res));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        handler(req, raw.toString(), res, raw);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,6 +85,34 @@ describe('WhatsAppClient', () => {
     });
   });
 
+  it("passes Meta's full send-time components through unchanged", async () => {
+    let body: { template?: { components?: unknown } } = {};
+    handler = (_req, raw, res) => {
+      body = JSON.parse(raw) as typeof body;
+      json(res, 200, {
+        messaging_product: 'whatsapp',
+        contacts: [],
+        messages: [{ id: 'wamid.F' }],
+      });
+    };
+    const components: SendComponent[] = [
+      {
+        type: 'header',
+        parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/a.jpg' } }],
+      },
+      { type: 'body', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'Ann' }] },
+      { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'ann' }] },
+      {
+        type: 'button',
+        sub_type: 'copy_code',
+        index: '1',
+        parameters: [{ type: 'coupon_code', coupon_code: 'X1' }],
+      },
+    ];
+    await client().sendTemplate('12345', '447911100000', { name: 't', language: 'en', components });
+    expect(body.template?.components).toEqual(components);
+  });
+
   it('sends text messages', async () => {
     let body: unknown;
     handler = (_req, raw, res) => {
@@ -135,7 +167,11 @@ describe('WhatsAppClient', () => {
     const err = (await client()
       .sendTemplate('12345', '447911100000', { name: 'nope', language: 'en' })
       .catch((e: unknown) => e)) as WhatsAppApiError;
-    expect(err.classification).toEqual({ kind: 'campaign', campaignAction: 'fail' });
+    expect(err.classification).toEqual({
+      kind: 'campaign',
+      campaignAction: 'fail',
+      template: true,
+    });
   });
 
   it('reports a timeout after the request left as an unknown outcome', async () => {
@@ -157,5 +193,227 @@ describe('WhatsAppClient', () => {
       .catch((e: unknown) => e)) as WhatsAppTransportError;
     expect(err).toBeInstanceOf(WhatsAppTransportError);
     expect(err.outcome).toBe('not-sent');
+  });
+
+  describe('template management', () => {
+    const template = (name: string) => ({
+      id: `id-${name}`,
+      name,
+      language: 'en_US',
+      status: 'APPROVED',
+      category: 'MARKETING',
+      components: [{ type: 'BODY', text: 'Hi' }],
+    });
+
+    it('lists one page with the fields the engine keeps, and the cursor of the next', async () => {
+      let seen: URL | undefined;
+      handler = (req, _body, res) => {
+        seen = new URL(req.url ?? '', baseUrl);
+        expect(req.method).toBe('GET');
+        expect(req.headers.authorization).toBe('Bearer tok');
+        json(res, 200, {
+          data: [template('a'), template('b')],
+          paging: { cursors: { before: 'B0', after: 'A1' }, next: `${baseUrl}/next` },
+        });
+      };
+      const page = await client().listTemplates('waba-1', { after: 'A0', limit: 2 });
+      expect(page).toEqual({ templates: [template('a'), template('b')], after: 'A1' });
+      expect(seen?.pathname).toBe('/v24.0/waba-1/message_templates');
+      expect(Object.fromEntries(seen?.searchParams ?? [])).toEqual({
+        fields:
+          'name,language,status,category,components,parameter_format,quality_score,rejected_reason,id',
+        limit: '2',
+        after: 'A0',
+      });
+    });
+
+    it('answers a null cursor on the last page, though Meta still sends one', async () => {
+      handler = (_req, _body, res) =>
+        json(res, 200, { data: [template('z')], paging: { cursors: { before: 'B', after: 'A' } } });
+      await expect(client().listTemplates('waba-1')).resolves.toEqual({
+        templates: [template('z')],
+        after: null,
+      });
+    });
+
+    it('iterates over every page, passing each cursor on', async () => {
+      const pages: Record<string, { data: unknown[]; paging?: unknown }> = {
+        start: {
+          data: [template('a'), template('b')],
+          paging: { cursors: { after: 'p2' }, next: 'x' },
+        },
+        p2: { data: [template('c')], paging: { cursors: { after: 'p3' }, next: 'x' } },
+        p3: { data: [template('d')], paging: { cursors: { after: 'p4' } } },
+      };
+      const cursors: string[] = [];
+      handler = (req, _body, res) => {
+        const after = new URL(req.url ?? '', baseUrl).searchParams.get('after') ?? 'start';
+        cursors.push(after);
+        json(res, 200, pages[after]);
+      };
+      const names: string[] = [];
+      for await (const t of client().eachTemplate('waba-1', { limit: 2 })) names.push(t.name);
+      expect(names).toEqual(['a', 'b', 'c', 'd']);
+      expect(cursors).toEqual(['start', 'p2', 'p3']);
+    });
+
+    it('throws the provider error of a failed page, and a transport error for an answer without data', async () => {
+      handler = (_req, _body, res) =>
+        json(res, 400, {
+          error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190 },
+        });
+      const err = (await client()
+        .listTemplates('waba-1')
+        .catch((e: unknown) => e)) as WhatsAppApiError;
+      expect(err).toBeInstanceOf(WhatsAppApiError);
+      expect(err).toMatchObject({ httpStatus: 400, code: 190 });
+      handler = (_req, _body, res) => json(res, 200, { oops: true });
+      await expect(client().listTemplates('waba-1')).rejects.toBeInstanceOf(WhatsAppTransportError);
+    });
+
+    it('creates a template by posting its definition as JSON', async () => {
+      let seen: { method?: string; url?: string; type?: string; body?: unknown } = {};
+      handler = (req, body, res) => {
+        seen = {
+          method: req.method,
+          url: req.url,
+          type: req.headers['content-type'],
+          body: JSON.parse(body),
+        };
+        json(res, 200, { id: '594425479261596', status: 'PENDING', category: 'MARKETING' });
+      };
+      const definition = {
+        name: 'spring_sale',
+        language: 'en_US',
+        category: 'MARKETING',
+        parameter_format: 'NAMED',
+        components: [{ type: 'BODY', text: 'Hi {{first_name}}' }],
+      };
+      await expect(client().createTemplate('waba-1', definition)).resolves.toEqual({
+        id: '594425479261596',
+        status: 'PENDING',
+        category: 'MARKETING',
+      });
+      expect(seen).toEqual({
+        method: 'POST',
+        url: '/v24.0/waba-1/message_templates',
+        type: 'application/json',
+        body: definition,
+      });
+    });
+
+    it('refuses a created template whose answer has no id, and passes on Meta errors', async () => {
+      handler = (_req, _body, res) => json(res, 200, { success: true });
+      await expect(client().createTemplate('waba-1', {})).rejects.toBeInstanceOf(
+        WhatsAppTransportError,
+      );
+      handler = (_req, _body, res) =>
+        json(res, 400, {
+          error: {
+            message: 'Invalid parameter',
+            type: 'OAuthException',
+            code: 100,
+            error_subcode: 2388023,
+          },
+        });
+      await expect(client().createTemplate('waba-1', {})).rejects.toMatchObject({
+        code: 100,
+        subcode: 2388023,
+      });
+    });
+
+    it('deletes a template by name, or one language of it by hsm_id', async () => {
+      const seen: string[] = [];
+      handler = (req, _body, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        json(res, 200, { success: true });
+      };
+      await client().deleteTemplate('waba-1', 'spring_sale');
+      await client().deleteTemplate('waba-1', 'spring sale', '1407680676729941');
+      expect(seen).toEqual([
+        'DELETE /v24.0/waba-1/message_templates?name=spring_sale',
+        'DELETE /v24.0/waba-1/message_templates?name=spring+sale&hsm_id=1407680676729941',
+      ]);
+      handler = (_req, _body, res) =>
+        json(res, 404, {
+          error: { message: 'Template not found', type: 'OAuthException', code: 100 },
+        });
+      await expect(client().deleteTemplate('waba-1', 'gone')).rejects.toMatchObject({
+        httpStatus: 404,
+      });
+    });
+  });
+
+  describe('uploadMedia', () => {
+    /** The parts of a multipart/form-data body, by name. */
+    const parts = (raw: Buffer, contentType: string) => {
+      const boundary = /boundary=(.+)$/.exec(contentType)?.[1] ?? '';
+      const found: Record<string, { headers: string; data: Buffer }> = {};
+      let at = raw.indexOf(`--${boundary}\r\n`);
+      while (at >= 0) {
+        const start = at + boundary.length + 4;
+        const end = raw.indexOf(`\r\n--${boundary}`, start);
+        const part = raw.subarray(start, end);
+        const split = part.indexOf('\r\n\r\n');
+        const headers = part.subarray(0, split).toString();
+        const name = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
+        found[name] = { headers, data: part.subarray(split + 4) };
+        at = raw.indexOf(`--${boundary}\r\n`, end);
+      }
+      return found;
+    };
+
+    it('posts the file as multipart with messaging_product and type, and answers its id', async () => {
+      const file = Buffer.from([0xff, 0xd8, 0x0d, 0x0a, 0x2d, 0x2d, 0x00, 0xff, 0xd9]);
+      let seen: { url?: string; found?: ReturnType<typeof parts> } = {};
+      handler = (req, _body, res, raw) => {
+        seen = { url: req.url, found: parts(raw, req.headers['content-type'] ?? '') };
+        expect(req.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+        expect(Number(req.headers['content-length'])).toBe(raw.length);
+        json(res, 200, { id: '1166846181421424' });
+      };
+      await expect(
+        client().uploadMedia('12345', {
+          data: file,
+          mimeType: 'image/jpeg',
+          filename: 'spring "sale".jpg',
+        }),
+      ).resolves.toEqual({ id: '1166846181421424' });
+      expect(seen.url).toBe('/v24.0/12345/media');
+      expect(seen.found?.messaging_product?.data.toString()).toBe('whatsapp');
+      expect(seen.found?.type?.data.toString()).toBe('image/jpeg');
+      expect(seen.found?.file?.data.equals(file)).toBe(true);
+      expect(seen.found?.file?.headers).toContain('filename="spring %22sale%22.jpg"');
+      expect(seen.found?.file?.headers).toContain('Content-Type: image/jpeg');
+    });
+
+    it('refuses what is not a MIME type before sending, and passes on Meta errors', async () => {
+      let called = false;
+      handler = (_req, _body, res) => {
+        called = true;
+        json(res, 400, {
+          error: {
+            message: 'Param file must be a file with one of the following types',
+            type: 'OAuthException',
+            code: 100,
+          },
+        });
+      };
+      await expect(
+        client().uploadMedia('12345', {
+          data: Buffer.from('x'),
+          mimeType: 'image/jpeg\r\nX: y',
+          filename: 'a',
+        }),
+      ).rejects.toBeInstanceOf(TypeError);
+      expect(called).toBe(false);
+      await expect(
+        client().uploadMedia('12345', {
+          data: Buffer.from('x'),
+          mimeType: 'text/html',
+          filename: 'a.html',
+        }),
+      ).rejects.toMatchObject({ code: 100, httpStatus: 400 });
+    });
   });
 });

@@ -1,12 +1,19 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { SendComponent } from '#libs/domain';
 import type {
-  CloudApiErrorBody,
   SendMessageRequest,
   SendMessageResponse,
   TemplateComponent,
 } from './cloud-api.types.js';
-import { WhatsAppApiError, WhatsAppTransportError } from './errors.js';
+import { WhatsAppTransportError } from './errors.js';
+import { request, toApiError, toTransportError, type HttpRequest } from './graph-http.js';
+import { multipartBody } from './multipart-body.js';
+import {
+  TEMPLATE_LIST_FIELDS,
+  type CreatedTemplate,
+  type MediaUpload,
+  type TemplateListItem,
+  type TemplatePage,
+} from './template-management.types.js';
 
 export interface WhatsAppClientOptions {
   baseUrl: string;
@@ -20,8 +27,9 @@ export interface SendResult {
   waId: string | undefined;
 }
 
-/** Failures where the connection was never established, so nothing can have been sent. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+/** A page of template definitions can be large; a send answer is ~200 bytes. */
+const MAX_LIST_ANSWER_BYTES = 16 << 20;
+const MIME_TYPE = /^[a-z]+\/[a-z0-9.+-]+$/i;
 
 /**
  * The one client for the WhatsApp Cloud API, used unchanged against Meta and the sandbox.
@@ -36,11 +44,18 @@ export class WhatsAppClient {
     this.authorization = `Bearer ${options.token}`;
   }
 
-  /** Sends a template from the business number `from` (its phone-number id) to `to`. */
+  /**
+   * Sends a template from the business number `from` (its phone-number id) to `to`; components
+   * are Meta's send-time components (buildComponents makes them).
+   */
   sendTemplate(
     from: string,
     to: string,
-    template: { name: string; language: string; components?: TemplateComponent[] },
+    template: {
+      name: string;
+      language: string;
+      components?: readonly (TemplateComponent | SendComponent)[];
+    },
     callbackData?: string,
   ): Promise<SendResult> {
     return this.send(from, {
@@ -51,7 +66,9 @@ export class WhatsAppClient {
       template: {
         name: template.name,
         language: { code: template.language },
-        ...(template.components?.length ? { components: template.components } : {}),
+        ...(template.components?.length
+          ? { components: template.components as TemplateComponent[] }
+          : {}),
       },
       ...(callbackData ? { biz_opaque_callback_data: callbackData } : {}),
     });
@@ -68,15 +85,115 @@ export class WhatsAppClient {
     });
   }
 
+  /** One page of GET /{waba-id}/message_templates, and the cursor of the next (null on the last). */
+  async listTemplates(
+    wabaId: string,
+    page: { after?: string; limit?: number } = {},
+  ): Promise<TemplatePage> {
+    const query = new URLSearchParams({ fields: TEMPLATE_LIST_FIELDS });
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.after) query.set('after', page.after);
+    const answer = (await this.call(
+      { method: 'GET', url: `${this.path(wabaId)}/message_templates?${query.toString()}` },
+      MAX_LIST_ANSWER_BYTES,
+    )) as { data?: unknown; paging?: { cursors?: { after?: unknown }; next?: unknown } };
+    if (!Array.isArray(answer?.data)) {
+      throw new WhatsAppTransportError('unknown', 'template list answer without a data array');
+    }
+    // Meta keeps a cursor on the last page too; only `next` says another page exists.
+    const after = answer.paging?.cursors?.after;
+    return {
+      templates: answer.data as TemplateListItem[],
+      after: answer.paging?.next && typeof after === 'string' ? after : null,
+    };
+  }
+
+  /** Every template of the account, page after page. */
+  async *eachTemplate(
+    wabaId: string,
+    options: { limit?: number } = {},
+  ): AsyncGenerator<TemplateListItem, void, undefined> {
+    let after: string | undefined;
+    do {
+      const page = await this.listTemplates(wabaId, { ...options, ...(after ? { after } : {}) });
+      yield* page.templates;
+      after = page.after ?? undefined;
+    } while (after);
+  }
+
+  /** POST /{waba-id}/message_templates with a definition (metaTemplateSchema's output). */
+  async createTemplate(wabaId: string, definition: object): Promise<CreatedTemplate> {
+    const answer = (await this.call({
+      method: 'POST',
+      url: `${this.path(wabaId)}/message_templates`,
+      body: { data: Buffer.from(JSON.stringify(definition)), contentType: 'application/json' },
+    })) as Partial<CreatedTemplate> | undefined;
+    if (typeof answer?.id !== 'string') {
+      throw new WhatsAppTransportError('unknown', 'template created without an id in the answer');
+    }
+    return { id: answer.id, status: String(answer.status), category: String(answer.category) };
+  }
+
+  /**
+   * Deletes a template by name: every language of it, or with `hsmId` (its id) that one only.
+   */
+  async deleteTemplate(wabaId: string, name: string, hsmId?: string): Promise<void> {
+    const query = new URLSearchParams({ name, ...(hsmId ? { hsm_id: hsmId } : {}) });
+    await this.call({
+      method: 'DELETE',
+      url: `${this.path(wabaId)}/message_templates?${query.toString()}`,
+    });
+  }
+
+  /** Uploads a file for media headers: multipart POST /{phone-number-id}/media, answering its id. */
+  async uploadMedia(phoneNumberId: string, media: MediaUpload): Promise<{ id: string }> {
+    if (!MIME_TYPE.test(media.mimeType)) throw new TypeError(`not a MIME type: ${media.mimeType}`);
+    const body = multipartBody([
+      { name: 'messaging_product', value: 'whatsapp' },
+      { name: 'type', value: media.mimeType },
+      { name: 'file', value: media.data, filename: media.filename, contentType: media.mimeType },
+    ]);
+    const answer = (await this.call({
+      method: 'POST',
+      url: `${this.path(phoneNumberId)}/media`,
+      body,
+    })) as { id?: unknown } | undefined;
+    if (typeof answer?.id !== 'string') {
+      throw new WhatsAppTransportError('unknown', 'media uploaded without an id in the answer');
+    }
+    return { id: answer.id };
+  }
+
+  private path(id: string): string {
+    return `${this.base}/${encodeURIComponent(id)}`;
+  }
+
   private async send(from: string, body: SendMessageRequest): Promise<SendResult> {
-    let response: HttpAnswer;
+    const answer = (await this.call({
+      method: 'POST',
+      url: `${this.base}/${from}/messages`,
+      body: { data: Buffer.from(JSON.stringify(body)), contentType: 'application/json' },
+    })) as SendMessageResponse | undefined;
+    const wamid = answer?.messages?.[0]?.id;
+    if (!wamid) {
+      throw new WhatsAppTransportError('unknown', 'accepted response without a message id');
+    }
+    return { wamid, waId: answer.contacts?.[0]?.wa_id };
+  }
+
+  /** One Graph API request: its JSON answer, or the error it came back with. */
+  private async call(
+    req: Pick<HttpRequest, 'method' | 'url' | 'body'>,
+    maxAnswerBytes?: number,
+  ): Promise<unknown> {
+    let response;
     try {
-      response = await post(
-        `${this.base}/${from}/messages`,
-        this.authorization,
-        body,
-        this.options.timeoutMs,
-      );
+      response = await request({
+        ...req,
+        authorization: this.authorization,
+        timeoutMs: this.options.timeoutMs,
+        ...(maxAnswerBytes ? { maxAnswerBytes } : {}),
+      });
     } catch (err) {
       throw toTransportError(err);
     }
@@ -89,119 +206,6 @@ export class WhatsAppClient {
       payload = undefined;
     }
     if (!ok) throw toApiError(response, payload);
-    const answer = payload as SendMessageResponse;
-    const wamid = answer.messages?.[0]?.id;
-    if (!wamid) {
-      throw new WhatsAppTransportError('unknown', 'accepted response without a message id');
-    }
-    return { wamid, waId: answer.contacts?.[0]?.wa_id };
+    return payload;
   }
-}
-
-interface HttpAnswer {
-  status: number;
-  statusText: string;
-  retryAfter: string | undefined;
-  body: string;
-}
-
-/** Answers larger than this are cut off as a transport failure (a send answer is ~200 bytes). */
-const MAX_ANSWER_BYTES = 1 << 20;
-
-/**
- * Connections are kept alive and shared by every client of the process (one pool per protocol).
- * node:http rather than fetch: at a thousand sends a second fetch's WHATWG streams cost about
- * 3.5 times the CPU per request and much more garbage, and the pauses that garbage brings make
- * sends miss their slots.
- */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
-  'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
-};
-
-/** POSTs JSON and reads the whole answer, failing after `timeoutMs` from the start. */
-function post(
-  url: string,
-  authorization: string,
-  body: unknown,
-  timeoutMs: number,
-): Promise<HttpAnswer> {
-  const target = new URL(url);
-  const payload = Buffer.from(JSON.stringify(body));
-  const transport = target.protocol === 'https:' ? https : http;
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    let settled = false;
-    const settle = (finish: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      finish();
-    };
-    const fail = (err: Error) => settle(() => reject(err));
-    const req = transport.request(
-      target,
-      {
-        method: 'POST',
-        agent: agents[target.protocol as keyof typeof agents],
-        headers: {
-          authorization,
-          'content-type': 'application/json',
-          'content-length': payload.length,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) req.destroy(new Error('answer too large'));
-          else chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const retryAfter: string | undefined = res.headers['retry-after'];
-          settle(() =>
-            resolve({
-              status: res.statusCode ?? 0,
-              statusText: res.statusMessage ?? '',
-              retryAfter,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        });
-        res.on('error', fail);
-        // The connection closed before the answer was complete.
-        res.on('close', () => fail(new Error('answer cut off')));
-      },
-    );
-    const timer = setTimeout(() => {
-      const err = new Error('request timed out');
-      err.name = 'TimeoutError';
-      fail(err);
-      req.destroy(err);
-    }, timeoutMs);
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
-
-function toApiError(response: HttpAnswer, payload: unknown): WhatsAppApiError {
-  const error = (payload as Partial<CloudApiErrorBody> | undefined)?.error;
-  const retryAfter = Number(response.retryAfter);
-  return new WhatsAppApiError(
-    response.status,
-    typeof error?.code === 'number' ? error.code : undefined,
-    error?.message ?? response.statusText,
-    error?.error_subcode,
-    error?.error_data?.details,
-    error?.fbtrace_id,
-    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-  );
-}
-
-function toTransportError(err: unknown, forced?: 'unknown'): WhatsAppTransportError {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  const code = cause?.code ?? (err as { code?: string }).code;
-  const outcome = forced ?? (code && NOT_SENT_CODES.has(code) ? 'not-sent' : 'unknown');
-  const reason = (err as Error).name === 'TimeoutError' ? 'request timed out' : String(code ?? err);
-  return new WhatsAppTransportError(outcome, `WhatsApp request failed: ${reason}`, { cause: err });
 }
