@@ -7,4 +7,5 @@ export {
   temporalSettings,
   whatsappSettings,
   encryptionSettings,
+  workflowSettings,
 } from './settings.js';

@@ -54,3 +54,19 @@ export const logSettings = z.object({
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
+
+/**
+ * Settings frozen into each campaign and sequence-runner workflow when it starts (a change
+ * reaches workflows started after it): read by the API, which starts them, and by the worker,
+ * which starts a sequence's runner when an enrolment hands over to it.
+ */
+export const workflowSettings = z.object({
+  /** How long a send whose answer was lost waits for a status before it fails as unknown_outcome. */
+  CAMPAIGN_UNKNOWN_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
+  /** Signals one workflow run takes before continuing as new (Temporal refuses more than 10,000). */
+  CAMPAIGN_MAX_SIGNALS_PER_RUN: z.coerce.number().int().min(10).max(9_000).default(2_000),
+});

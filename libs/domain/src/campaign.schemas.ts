@@ -9,11 +9,37 @@ export const templateRefSchema = z.strictObject({
   language: templateLanguageSchema,
 });
 
-export const recipientInputSchema = z.strictObject({
-  phone: z.string().min(4).max(32),
-  /** Body parameters for this recipient, in template order. */
-  variables: z.array(safeText().min(1).max(1024)).max(20).optional(),
-});
+/** A parameter key: a NAMED variable, a legacy variable name, or one of parameterKeys. */
+export const parameterKeySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a parameter key: lower-case letters, digits and underscores');
+
+/** Meta's longest parameter is a lone body text of 32,768 characters; checkValues is finer. */
+export const MAX_VALUE_LENGTH = 32_768;
+export const MAX_VALUES = 40;
+
+/** Values by parameter key (the template's `parameters[].key`). */
+export const templateValuesSchema = z
+  .record(parameterKeySchema, safeText().max(MAX_VALUE_LENGTH))
+  .refine((v) => Object.keys(v).length <= MAX_VALUES, `at most ${MAX_VALUES} values`);
+
+export const recipientInputSchema = z
+  .strictObject({
+    phone: z.string().min(4).max(32),
+    /** Body parameters for this recipient, in template order (legacy templates). */
+    variables: z.array(safeText().min(1).max(1024)).max(20).optional(),
+    /** Values by parameter key; they override the campaign's `defaults`. */
+    values: templateValuesSchema.optional(),
+    /**
+     * Meta's send-time `template.components` for this recipient, as POST /messages takes it;
+     * checked against the template like values are.
+     */
+    components: z.array(z.unknown()).max(10).optional(),
+  })
+  .refine((r) => [r.variables, r.values, r.components].filter((v) => v !== undefined).length <= 1, {
+    message: 'give one of variables, values or components',
+    path: ['values'],
+  });
 
 /** Upper bound for recipients sent inline with a launch request; larger audiences are uploaded. */
 export const MAX_INLINE_RECIPIENTS = 10_000;
@@ -35,6 +61,11 @@ export const createCampaignSchema = z
     recipients: z.array(recipientInputSchema).min(1).max(MAX_INLINE_RECIPIENTS).optional(),
     /** An uploaded audience (POST /v1/audiences), of any size. */
     audienceId: z.uuid().optional(),
+    /**
+     * Values by parameter key for every recipient (one header image or coupon for everyone);
+     * a recipient's own values, columns or attributes override them.
+     */
+    defaults: templateValuesSchema.optional(),
     /**
      * The workspace's contacts: a list, a filter, or both ({} is every contact). Variables come
      * from each contact's attributes of the template's variable names; opted-out numbers, and

@@ -14,3 +14,6 @@ export * from './contact-row.js';
 export * from './sequence.schemas.js';
 export * from './delivery-policy.js';
 export * from './schedule.schemas.js';
+export * from './template-model/index.js';
+export * from './enrolment-machine.js';
+export * from './media-types.js';

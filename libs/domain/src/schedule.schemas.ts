@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { templateRefSchema } from './campaign.schemas.js';
+import { templateRefSchema, templateValuesSchema } from './campaign.schemas.js';
 import { contactFilterSchema, timeZoneSchema } from './contact.schemas.js';
 import { safeText } from './text.js';
 
@@ -71,6 +71,8 @@ export type ScheduleSpecInput = z.infer<typeof scheduleSpecSchema>;
 export const scheduledLaunchSchema = z.strictObject({
   template: templateRefSchema,
   contacts: contactFilterSchema,
+  /** Values by parameter key for every recipient; contacts' attributes override them. */
+  defaults: templateValuesSchema.optional(),
   sender: z
     .string()
     .regex(/^\d{1,32}$/, 'must be a numeric phone-number id')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { templateRefSchema } from './campaign.schemas.js';
+import { templateRefSchema, templateValuesSchema } from './campaign.schemas.js';
 import { attributeNameSchema } from './contact.schemas.js';
 import { safeText } from './text.js';
 
@@ -52,6 +52,11 @@ const sendStep = z
     text: safeText().trim().min(1).max(4_096).optional(),
     /** The template sent instead of `text` outside the window. */
     fallbackTemplate: templateRefSchema.optional(),
+    /**
+     * Values by parameter key for the step's template (a header image, a coupon): a contact's
+     * attribute of the same key overrides them.
+     */
+    values: templateValuesSchema.optional(),
   })
   .refine((s) => (s.template === undefined) !== (s.text === undefined), {
     message: 'give either template or text',
@@ -263,9 +268,11 @@ export function sequenceTemplates(def: SequenceDefinition) {
   return def.steps.flatMap((s, i) =>
     s.type === 'send'
       ? [
-          ...(s.template ? [{ field: `steps.${i}.template`, ...s.template }] : []),
+          ...(s.template
+            ? [{ field: `steps.${i}.template`, values: s.values, ...s.template }]
+            : []),
           ...(s.fallbackTemplate
-            ? [{ field: `steps.${i}.fallbackTemplate`, ...s.fallbackTemplate }]
+            ? [{ field: `steps.${i}.fallbackTemplate`, values: s.values, ...s.fallbackTemplate }]
             : []),
         ]
       : [],

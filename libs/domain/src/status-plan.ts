@@ -21,6 +21,8 @@ export interface StatusEventInput {
 export interface AppliedStatus {
   id: number;
   campaignId: string;
+  /** A campaign's row, or one of a sequence's messages. */
+  kind: 'campaign' | 'sequence';
   /** The number the row was sent to (E.164). */
   phone: string;
   /** The contact the row was sent to, when known (sequence messages always). */

@@ -10,6 +10,7 @@ export {
   type AudienceRow,
   type StoredContactSelection,
   type CampaignFilter,
+  type CampaignStopRequest,
   type NewCampaign,
 } from './repositories/campaign.repository.js';
 export {
@@ -48,6 +49,7 @@ export {
 } from './repositories/settings.repository.js';
 export {
   TemplateRepository,
+  storedTemplateModel,
   type TemplateInput,
   type TemplateView,
 } from './repositories/template.repository.js';
@@ -77,12 +79,44 @@ export {
   type SequenceView,
 } from './repositories/sequence.repository.js';
 export {
-  DripSendRepository,
-  PAIR_INTERVAL_MS,
-  pairKey,
-  type DripMessage,
-  type DripReservation,
-  type DripRow,
-} from './repositories/drip-send.repository.js';
-export { Enrolment, Sequence, SequenceVersion } from './entities/sequence.entity.js';
+  EnrolmentRepository,
+  type BatchPlan,
+  type DueBatch,
+  type DueEnrolment,
+  type EnrolmentContact,
+  type EnrolmentUpdate,
+  type MessageRow,
+  type NewMessage,
+} from './repositories/enrolment.repository.js';
+export {
+  EnrolmentIntakeRepository,
+  type Heard,
+  type HeardMessage,
+  type HeardRead,
+} from './repositories/enrolment-intake.repository.js';
+export {
+  EnrolmentJobRepository,
+  type EnrolmentJobView,
+} from './repositories/enrolment-job.repository.js';
+export {
+  Enrolment,
+  EnrolmentJob,
+  EnrolmentJournal,
+  Sequence,
+  SequenceVersion,
+} from './entities/sequence.entity.js';
 export { LaunchChecks } from './repositories/launch-checks.js';
+export {
+  AccountEventRepository,
+  type AccountEventFilter,
+  type AccountEventView,
+  type NewAccountEvent,
+} from './repositories/account-event.repository.js';
+export { AccountEvent, Media } from './entities/account-signal.entity.js';
+export { syncTemplates, type TemplateCatalogue, type TemplateSyncResult } from './template-sync.js';
+export {
+  MEDIA_ID_LIFETIME_MS,
+  MediaRepository,
+  type MediaView,
+  type NewMedia,
+} from './repositories/media.repository.js';

@@ -1,9 +1,16 @@
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { AccountEvent, Media } from './entities/account-signal.entity.js';
 import { Audience, AudienceMember } from './entities/audience.entity.js';
 import { CampaignCounts, CampaignCountryCounts } from './entities/campaign-counts.entity.js';
 import { Campaign } from './entities/campaign.entity.js';
-import { Contact, ContactList, ContactListMember, Suppression } from './entities/contact.entity.js';
+import {
+  Contact,
+  ContactImportNumber,
+  ContactList,
+  ContactListMember,
+  Suppression,
+} from './entities/contact.entity.js';
 import {
   ApiKey,
   AuditEvent,
@@ -16,7 +23,13 @@ import {
 import { RateLimit } from './entities/rate-limit.entity.js';
 import { Sender, Template, WhatsAppAccount } from './entities/template-and-settings.entity.js';
 import { Recipient } from './entities/recipient.entity.js';
-import { Enrolment, Sequence, SequenceVersion } from './entities/sequence.entity.js';
+import {
+  Enrolment,
+  EnrolmentJob,
+  EnrolmentJournal,
+  Sequence,
+  SequenceVersion,
+} from './entities/sequence.entity.js';
 import { migrationsList } from './migrations/index.js';
 
 export interface OrmSettings {
@@ -29,12 +42,15 @@ export interface OrmSettings {
 export const entities = [
   Campaign,
   Contact,
+  ContactImportNumber,
   ContactList,
   ContactListMember,
   Suppression,
   Sequence,
   SequenceVersion,
   Enrolment,
+  EnrolmentJournal,
+  EnrolmentJob,
   Recipient,
   RateLimit,
   CampaignCounts,
@@ -51,6 +67,8 @@ export const entities = [
   Template,
   WhatsAppAccount,
   Sender,
+  AccountEvent,
+  Media,
 ];
 
 /** One ORM configuration for the API, the worker, migrations and tests. */

@@ -16,6 +16,12 @@ import {
 } from './repositories/send-queue.repository.js';
 import { RateLimitRepository, THROTTLE } from './repositories/rate-limit.repository.js';
 
+/** A claim's slot per row id: every outcome names the slot it was reserved for. */
+const slotsOf = (rows: { id: number; slotAt: number }[]) => {
+  const slots = new Map(rows.map((r) => [r.id, r.slotAt]));
+  return (id: number) => slots.get(id)!;
+};
+
 describe('persistence against PostgreSQL with the real migrations', () => {
   let orm: MikroORM;
   let campaigns: CampaignRepository;
@@ -272,17 +278,33 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       const result = await queue.claim(id, 'l', from, settings);
       if (result.kind !== 'claimed') throw new Error(result.kind);
       const [a, b, c, d, e, f] = result.rows.map((r) => r.id);
+      const slot = slotsOf(result.rows);
       // A delivery status that overtakes the send's own record.
       await recipients.applyStatusEvents(workspace, [
         { recipientId: b, wamid: 'wamid.b', status: 'delivered', at: new Date() },
       ]);
       await queue.record([
-        { id: a, kind: 'sent', wamid: 'wamid.a' },
-        { id: b, kind: 'sent', wamid: 'wamid.b' },
-        { id: c, kind: 'retry', delayMs: 60_000, refund: true, code: 130429, message: 'throttled' },
-        { id: d, kind: 'failed', cls: 'permanent', code: 131026, message: 'undeliverable' },
-        { id: e, kind: 'unknown', message: 'timed out' },
-        { id: f, kind: 'release' },
+        { id: a, slot: slot(a), kind: 'sent', wamid: 'wamid.a' },
+        { id: b, slot: slot(b), kind: 'sent', wamid: 'wamid.b' },
+        {
+          id: c,
+          slot: slot(c),
+          kind: 'retry',
+          delayMs: 60_000,
+          refund: true,
+          code: 130429,
+          message: 'throttled',
+        },
+        {
+          id: d,
+          slot: slot(d),
+          kind: 'failed',
+          cls: 'permanent',
+          code: 131026,
+          message: 'undeliverable',
+        },
+        { id: e, slot: slot(e), kind: 'unknown', message: 'timed out' },
+        { id: f, slot: slot(f), kind: 'release' },
       ]);
       const rows = await sql<{
         id: string;
@@ -309,6 +331,35 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       expect(idle.kind).toBe('wait');
     });
 
+    it('never lets an attempt that stalled write over the rows a newer attempt claimed', async () => {
+      const { id, sender: from } = await newCampaign(phones(8));
+      await limits.ensure(senderKey(from), 1000);
+      await queue.takeLease(id, 'stale');
+      const old = await queue.claim(id, 'stale', from, settings);
+      if (old.kind !== 'claimed') throw new Error(old.kind);
+      // The stale attempt dispatched nothing before it stalled; its permit covered the first
+      // slots only, so the newer attempt settles those as unknown and claims the rest again.
+      const permit = old.rows[2].slotAt;
+      await sql(`update campaigns set dispatch_permit = ? where id = ?`, [permit, id]);
+      const settled = await queue.takeLease(id, 'new');
+      expect(settled).toEqual({ toPending: 5, toUnknown: 3 });
+      const fresh = await queue.claim(id, 'new', from, settings);
+      if (fresh.kind !== 'claimed') throw new Error(fresh.kind);
+      expect(fresh.rows).toHaveLength(5);
+      // The stale attempt wakes up and hands back every row it still held, never dispatched.
+      await queue.record(old.rows.map((r) => ({ id: r.id, slot: r.slotAt, kind: 'release' })));
+      const rows = await sql<{ id: string; status: string }>(
+        `select id::text, status from recipients where campaign_id = ? order by id`,
+        [id],
+      );
+      const byId = new Map(rows.map((r) => [Number(r.id), r.status]));
+      // Rows the newer attempt holds stay with it…
+      for (const r of fresh.rows) expect(byId.get(r.id)).toBe('sending');
+      // …and the ones settled as unknown, which the stale attempt knows it never sent, are
+      // pending again at once instead of waiting out the unknown window.
+      for (const r of old.rows.slice(0, 3)) expect(byId.get(r.id)).toBe('pending');
+    });
+
     it('reads as few index entries near the end of a campaign as at its start', async () => {
       const from = sender();
       await limits.ensure(senderKey(from), 1_000_000);
@@ -322,7 +373,9 @@ describe('persistence against PostgreSQL with the real migrations', () => {
         if (r.kind !== 'claimed') throw new Error(r.kind);
         claimed += r.rows.length;
         last = Math.max(last, ...r.rows.map((x) => x.id));
-        await queue.record(r.rows.map((x) => ({ id: x.id, kind: 'sent', wamid: `w${x.id}` })));
+        await queue.record(
+          r.rows.map((x) => ({ id: x.id, slot: x.slotAt, kind: 'sent', wamid: `w${x.id}` })),
+        );
       }
       // 99% through the campaign, with the cursor a claim keeps: a handful of pages, as at the
       // start of a fresh campaign. Walking from the first id instead reads every finished row's
@@ -348,6 +401,10 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       const db = new pg.Client({ connectionString: testInfrastructure().databaseUrl });
       await db.connect();
       try {
+        // The pages of the index walk itself: other suites share the table, and a plan chosen
+        // from statistics they just changed (a bitmap or sequential scan) would measure them.
+        await db.query('set enable_seqscan = off');
+        await db.query('set enable_bitmapscan = off');
         const res = await db.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(
           `explain (analyze, buffers, format json) ${sql}`,
           q.params,
@@ -366,10 +423,25 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       const claimed = await queue.claim(id, 'l', from, settings);
       if (claimed.kind !== 'claimed') throw new Error(claimed.kind);
       const [a, b, c] = claimed.rows.map((r) => r.id);
+      const slot = slotsOf(claimed.rows);
       await queue.record([
-        { id: a, kind: 'unknown', message: 'timed out' },
-        { id: b, kind: 'failed', cls: 'transient', code: 131000, message: 'provider error' },
-        { id: c, kind: 'failed', cls: 'permanent', code: 131026, message: 'undeliverable' },
+        { id: a, slot: slot(a), kind: 'unknown', message: 'timed out' },
+        {
+          id: b,
+          slot: slot(b),
+          kind: 'failed',
+          cls: 'transient',
+          code: 131000,
+          message: 'provider error',
+        },
+        {
+          id: c,
+          slot: slot(c),
+          kind: 'failed',
+          cls: 'permanent',
+          code: 131026,
+          message: 'undeliverable',
+        },
       ]);
       const pending = await campaigns.expireUnknown(id, 60_000);
       expect(pending.nextExpiryAt).toBeGreaterThan(Date.now() + 50_000);
@@ -436,5 +508,27 @@ describe('persistence against PostgreSQL with the real migrations', () => {
       expect.objectContaining({ id: Number(b.id), status: 'failed', errorCode: 131026 }),
     ]);
     expect((await campaigns.snapshot(id)).counts).toMatchObject({ read: 1, failed: 1, sent: 0 });
+  });
+
+  it('keeps one active admin when two demotions race', async () => {
+    const identity = new IdentityRepository(orm.em);
+    // Several rounds: a count-then-update lets both through in most of them.
+    for (let round = 0; round < 8; round++) {
+      const ws = await identity.createWorkspace(`admins race ${round}`);
+      const [a, b] = await Promise.all(
+        ['a', 'b'].map((n) =>
+          identity.createUser(ws, `${n}-${round}-${randomUUID()}@example.com`, 'x', 'admin'),
+        ),
+      );
+      const results = await Promise.all([
+        identity.updateUser(ws, a.id, { role: 'viewer' }),
+        identity.updateUser(ws, b.id, { disabled: true }),
+      ]);
+      expect(results.map((r) => r.kind).sort()).toEqual(['last_admin', 'updated']);
+      const admins = (await identity.usersOf(ws)).filter(
+        (u) => u.role === 'admin' && u.disabledAt === null,
+      );
+      expect(admins).toHaveLength(1);
+    }
   });
 });

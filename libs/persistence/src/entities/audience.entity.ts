@@ -24,11 +24,17 @@ const AudienceSchema = defineEntity({
 const AudienceMemberSchema = defineEntity({
   name: 'AudienceMember',
   tableName: 'audience_members',
+  // A launch checks a member's values page by page, in upload order.
+  indexes: [{ properties: ['audience', 'row'] }],
   properties: {
     audience: () => p.manyToOne(Audience).primary().deleteRule('cascade'),
     phone: p.string().length(16).primary(),
     country: p.string().length(2),
     variables: p.json<string[]>().nullable(),
+    /** Values by column name (CSV header, NDJSON `values`), for templates in Meta's form. */
+    values: p.json<Record<string, string>>().nullable(),
+    /** The upload's row (CSV line, NDJSON line) the member came from. */
+    row: p.integer().nullable(),
   },
 });
 

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
 import { Workspace } from './identity.entity.js';
-import { CAMPAIGN_STATUSES } from '#libs/domain';
+import { CAMPAIGN_STATUSES, type TemplateModel } from '#libs/domain';
 
 const CampaignSchema = defineEntity({
   name: 'Campaign',
@@ -21,6 +21,10 @@ const CampaignSchema = defineEntity({
     templateLanguage: p.string().length(16),
     /** Body parameters the template takes, when the launch said so. */
     templateParameters: p.integer().nullable(),
+    /** The template model as it was at launch: every send of the campaign is built from it. */
+    templateModel: p.json<TemplateModel>().nullable(),
+    /** Values every recipient gets unless its own values say otherwise. */
+    templateDefaults: p.json<Record<string, string>>().nullable(),
     /** The phone-number id the campaign sends from. */
     senderPhoneNumberId: p.string().length(32),
     /** The uploaded audience the campaign was launched from, frozen by the workflow. */
@@ -41,6 +45,10 @@ const CampaignSchema = defineEntity({
     statusReason: p.text().nullable(),
     /** Who asked for the last pause or resume (a user, an operator in the Temporal UI, the engine). */
     statusActor: p.string().length(200).nullable(),
+    /** A stop a delivery status asked for, kept until the campaign has paused or closed. */
+    stopRequest: p
+      .json<{ action: 'pause' | 'fail' | 'halt'; code: number; reason: string }>()
+      .nullable(),
     totalRecipients: p.integer().default(0),
     rejectedRecipients: p.integer().default(0),
     /** The send activity attempt that may send for this campaign; a newer attempt fences out older ones. */

@@ -72,6 +72,20 @@ const SuppressionSchema = defineEntity({
   },
 });
 
+/**
+ * The numbers a running contacts import has written, to find a number repeated anywhere in its
+ * file (an unlogged table, its rows deleted when the import ends; see its migration).
+ */
+const ContactImportNumberSchema = defineEntity({
+  name: 'ContactImportNumber',
+  tableName: 'contact_import_numbers',
+  properties: {
+    importId: p.uuid().primary(),
+    phone: p.string().length(16).primary(),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+});
+
 export class Contact extends ContactSchema.class {}
 ContactSchema.setClass(Contact);
 export class ContactList extends ContactListSchema.class {}
@@ -80,4 +94,12 @@ export class ContactListMember extends ContactListMemberSchema.class {}
 ContactListMemberSchema.setClass(ContactListMember);
 export class Suppression extends SuppressionSchema.class {}
 SuppressionSchema.setClass(Suppression);
-export { ContactListMemberSchema, ContactListSchema, ContactSchema, SuppressionSchema };
+export class ContactImportNumber extends ContactImportNumberSchema.class {}
+ContactImportNumberSchema.setClass(ContactImportNumber);
+export {
+  ContactImportNumberSchema,
+  ContactListMemberSchema,
+  ContactListSchema,
+  ContactSchema,
+  SuppressionSchema,
+};

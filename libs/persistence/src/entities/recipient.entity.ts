@@ -45,6 +45,9 @@ const RecipientSchema = defineEntity({
     contactId: p.uuid().nullable(),
     /** For a sequence's messages: the template sent (null for free-form text). */
     templateName: p.string().length(512).nullable(),
+    templateLanguage: p.string().length(16).nullable(),
+    /** For a sequence's free-form text: `{ "text": … }`; null for template messages. */
+    content: p.json<{ text?: string }>().nullable(),
     /** For a sequence's messages: names the message across retries, so it is sent once. */
     sendKey: p.string().length(300).nullable(),
     country: p.string().length(2),

@@ -1,8 +1,11 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
-import { TEMPLATE_CATEGORIES } from '#libs/domain';
+import { PARAMETER_FORMATS, TEMPLATE_CATEGORIES, TEMPLATE_SOURCES } from '#libs/domain';
 import { Workspace } from './identity.entity.js';
 
-/** A reference to a WhatsApp template approved in Meta, with the variables its body takes. */
+/**
+ * A WhatsApp template: Meta's definition (components and parameter format), or a legacy
+ * registration whose `variables` name its body's {{1}}…{{n}}; with Meta's review status.
+ */
 const TemplateSchema = defineEntity({
   name: 'Template',
   tableName: 'templates',
@@ -14,8 +17,17 @@ const TemplateSchema = defineEntity({
     language: p.string().length(16),
     category: p.enum([...TEMPLATE_CATEGORIES]),
     components: p.json<unknown[]>(),
-    /** Names of the body variables {{1}}…{{n}}, in order. */
+    /** Names of the body variables {{1}}…{{n}}, in order (legacy registrations). */
     variables: p.json<string[]>(),
+    /** Meta's parameter_format; null for a legacy registration (components in the old shape). */
+    parameterFormat: p.enum([...PARAMETER_FORMATS]).nullable(),
+    /** Meta's review status (APPROVED, PENDING, REJECTED, PAUSED, DISABLED…); open-ended. */
+    status: p.text().default('APPROVED'),
+    quality: p.text().nullable(),
+    rejectedReason: p.text().nullable(),
+    metaId: p.text().nullable(),
+    source: p.enum([...TEMPLATE_SOURCES]).default('manual'),
+    syncedAt: p.datetime().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),
   },
@@ -33,6 +45,8 @@ const WhatsAppAccountSchema = defineEntity({
     tokenEnc: p.text(),
     appSecretEnc: p.text(),
     verifyTokenEnc: p.text(),
+    /** The WhatsApp Business Account id: templates are synced from it, its webhooks routed by it. */
+    wabaId: p.string().length(32).nullable().unique(),
     updatedAt: p.datetime().defaultRaw('now()'),
   },
 });

@@ -62,10 +62,8 @@ export class Migration20261125170000 extends Migration {
       `create index "recipients_contact_id_index" on "recipients" ("contact_id") where contact_id is not null;`,
     );
     // An opt-out withdraws the number's rows that have not been sent yet, in every campaign.
-    // `phone is not null` keeps the planner from taking this index for the send path's claims,
-    // which filter on status alone: only a query naming a phone can use it.
     this.addSql(
-      `create index "recipients_pending_phone_index" on "recipients" ("phone") where status = 'pending' and phone is not null;`,
+      `create index "recipients_pending_phone_index" on "recipients" ("phone") where status = 'pending';`,
     );
   }
 

@@ -4,16 +4,29 @@ import {
   emptyCounts,
   RECIPIENT_STATUSES,
   type CampaignStatus,
-  COUNTRY_TIME_ZONES,
   DEFAULT_DELIVERY_POLICY,
   deliveryPolicySchema,
   type ContactFilter,
   type CountsSnapshot,
+  type TemplateModel,
   type StatusCounts,
 } from '#libs/domain';
 import { Campaign } from '../entities/campaign.entity.js';
-import { contactSelection, missingVariable, variablesArray } from './contact-selection.js';
+import {
+  contactSelection,
+  missingVariable,
+  valuesObject,
+  variablesArray,
+} from './contact-selection.js';
+import { applyDeliveryPolicy } from './delivery-policy.sql.js';
 import { campaignKey } from './send-queue.repository.js';
+
+/** What a delivery status asks of its campaign: pause, fail, or halt its sender. */
+export interface CampaignStopRequest {
+  action: 'pause' | 'fail' | 'halt';
+  code: number;
+  reason: string;
+}
 
 export interface NewCampaign {
   id: string;
@@ -22,6 +35,9 @@ export interface NewCampaign {
   templateName: string;
   templateLanguage: string;
   templateParameters: number | null;
+  /** The template model every send is built from, and the values every recipient gets. */
+  templateModel?: TemplateModel | null;
+  templateDefaults?: Record<string, string> | null;
   senderPhoneNumberId: string;
   audienceId: string | null;
   /** Launched from the workspace's contacts: which ones, and the variables read from them. */
@@ -40,8 +56,13 @@ export interface NewCampaign {
 /** What a campaign launched from contacts freezes: the selection and how to fill variables. */
 export interface StoredContactSelection {
   filter: ContactFilter;
-  /** Template variable names, read from each contact's attributes. */
+  /**
+   * Template variable names, read from each contact's attributes; a contact lacking one is
+   * skipped. With `valueKeys`, these are the required keys only.
+   */
   variables: string[];
+  /** Parameter keys read as values by key (templates in Meta's form); absent: a legacy list. */
+  valueKeys?: string[];
   /** Marketing templates go only to contacts with a recorded opt-in. */
   requireConsent: boolean;
 }
@@ -69,7 +90,8 @@ export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${
 export interface AudienceRow {
   phone: string;
   country: string;
-  variables: string[] | null;
+  /** A legacy list, values by key, or Meta's send-time components array. */
+  variables: string[] | Record<string, string> | unknown[] | null;
 }
 
 const toCounts = (raw: Record<string, number> | null | undefined): StatusCounts => {
@@ -135,9 +157,11 @@ export class CampaignRepository {
           contact_filter: StoredContactSelection | null;
           frozen_at: Date | null;
           template_parameters: number | null;
+          by_key: boolean;
         }[]
       >(
-        `select workspace_id, audience_id, contact_filter, frozen_at, template_parameters
+        `select workspace_id, audience_id, contact_filter, frozen_at, template_parameters,
+                template_model is not null and template_parameters is null as by_key
          from campaigns where id = ? for update`,
         [id],
       );
@@ -153,14 +177,16 @@ export class CampaignRepository {
                then 'skipped' else status end,
              case when ?::int is not null and coalesce(jsonb_array_length(variables), 0) <> ?::int
                then 'the template takes ' || ? || ' parameters' else error_message end
-           from (select a.phone, a.country, a.variables, ${FROZEN_ROW}
+           from (select a.phone, a.country,
+                   case when ?::boolean then a.values else a.variables end as variables,
+                   ${FROZEN_ROW}
                  from audience_members a ${FROZEN_JOINS} where a.audience_id = ?) f`,
-          [id, n, n, n, n, n, ws, ws, campaign.audience_id],
+          [id, n, n, n, n, n, campaign.by_key, ws, ws, campaign.audience_id],
         );
       } else if (campaign.contact_filter) {
-        const { filter, variables, requireConsent } = campaign.contact_filter;
+        const { filter, variables, valueKeys, requireConsent } = campaign.contact_filter;
         const selection = contactSelection(ws, filter);
-        const values = variablesArray(variables);
+        const values = valueKeys ? valuesObject(valueKeys) : variablesArray(variables);
         const missing = missingVariable(variables);
         await em.execute(
           `insert into recipients (campaign_id, phone, country, variables, contact_id, status, error_message)
@@ -219,67 +245,12 @@ export class CampaignRepository {
       if (!campaign || campaign.applied) return { deferred: 0, capped: 0 };
       const parsed = deliveryPolicySchema.safeParse(campaign.policy ?? {});
       const policy = parsed.success ? parsed.data : DEFAULT_DELIVERY_POLICY;
-      let deferred = 0;
-      let capped = 0;
-      if (policy.sendWindow) {
-        const { start, end } = policy.sendWindow;
-        const res = await em.execute<{ affectedRows: number }>(
-          `with z as (
-             select r.id, coalesce(c.time_zone, ?::jsonb ->> r.country, ?) as tz
-             from recipients r left join contacts c on c.id = r.contact_id
-             where r.campaign_id = ? and r.status = 'pending'),
-           l as (select id, tz, now() at time zone tz as local from z)
-           update recipients r set next_attempt_at =
-             case when l.local::time < ?::time then (l.local::date + ?::time) at time zone l.tz
-                  else (l.local::date + 1 + ?::time) at time zone l.tz end
-           from l
-           where r.id = l.id and not (case when ?::time < ?::time
-             then l.local::time >= ?::time and l.local::time < ?::time
-             else l.local::time >= ?::time or l.local::time < ?::time end)`,
-          [
-            JSON.stringify(COUNTRY_TIME_ZONES),
-            policy.defaultTimeZone,
-            id,
-            start,
-            start,
-            start,
-            start,
-            end,
-            start,
-            end,
-            start,
-            end,
-          ],
-          'run',
-        );
-        deferred = res.affectedRows;
-      }
-      if (policy.frequencyCap && campaign.marketing) {
-        const { max, windowHours, policy: onCap } = policy.frequencyCap;
-        const reason = `frequency cap: ${max} message(s) per ${windowHours} h reached`;
-        const res = await em.execute<{ affectedRows: number }>(
-          `with f as (
-             select r.id, min(x.sent_at) + ? * interval '1 hour' as free_at
-             from recipients r
-             join recipients x on x.contact_id = r.contact_id and x.campaign_id <> r.campaign_id
-               and x.sent_at > now() - ? * interval '1 hour'
-             join campaigns k on k.id = x.campaign_id and k.workspace_id = ?
-             where r.campaign_id = ? and r.status = 'pending' and r.contact_id is not null
-             group by r.id having count(*) >= ?)
-           update recipients r set
-             status = case when ? = 'skip' then 'skipped' else r.status end,
-             error_message = ?,
-             next_attempt_at = case when ? = 'skip' then r.next_attempt_at
-               else greatest(coalesce(r.next_attempt_at, now()), f.free_at) end,
-             updated_at = now()
-           from f where r.id = f.id`,
-          [windowHours, windowHours, campaign.workspace_id, id, max, onCap, reason, onCap],
-          'run',
-        );
-        capped = res.affectedRows;
-      }
+      const outcome = await applyDeliveryPolicy(em, id, campaign.workspace_id, policy, {
+        ids: null,
+        campaignMarketing: campaign.marketing,
+      });
       await em.execute(`update campaigns set policy_applied_at = now() where id = ?`, [id]);
-      return { deferred, capped };
+      return { deferred: outcome.windowed.length, capped: outcome.capped.length };
     });
   }
 
@@ -385,6 +356,39 @@ export class CampaignRepository {
     return this.em.fork().findOne(Campaign, { id, workspace: workspaceId });
   }
 
+  /**
+   * The workspace's campaigns and sequence ledgers not closed yet that send this template (a
+   * ledger's messages each name theirs): what a template's status change reaches.
+   */
+  async openUsingTemplate(
+    workspaceId: string,
+    template: { name: string; language: string },
+  ): Promise<
+    {
+      id: string;
+      kind: 'campaign' | 'sequence';
+      status: CampaignStatus;
+      statusActor: string | null;
+    }[]
+  > {
+    return this.em.fork().execute(
+      `select id, kind, status, status_actor as "statusActor" from campaigns c
+       where workspace_id = ? and status not in (select jsonb_array_elements_text(?::jsonb))
+         and ((kind = 'campaign' and template_name = ? and template_language = ?)
+           or (kind = 'sequence' and exists (select 1 from recipients r where r.campaign_id = c.id
+                and r.status = 'pending' and r.template_name = ? and r.template_language = ?)))
+       order by created_at`,
+      [
+        workspaceId,
+        JSON.stringify(CLOSED_CAMPAIGN_STATUSES),
+        template.name,
+        template.language,
+        template.name,
+        template.language,
+      ],
+    );
+  }
+
   /** Unscoped lookup for the worker, which acts on behalf of the campaign's own workspace. */
   findById(id: string): Promise<Campaign | null> {
     return this.em.fork().findOne(Campaign, { id });
@@ -402,19 +406,66 @@ export class CampaignRepository {
     const closing = CLOSED_CAMPAIGN_STATUSES.includes(status);
     const res = await this.em.fork().execute<{ affectedRows: number }>(
       `update campaigns set status = ?, status_reason = ?, status_actor = ?, updated_at = now(),
-         completed_at = case when ? then coalesce(completed_at, now()) else completed_at end
+         completed_at = case when ? then coalesce(completed_at, now()) else completed_at end,
+         stop_request = case when ? then null else stop_request end
        where id = ? and status not in (select jsonb_array_elements_text(?::jsonb))`,
       [
         status,
         details.reason ?? null,
         details.actor ?? null,
         closing,
+        // A stop asked for by a delivery status is done once the campaign paused or closed.
+        closing || status === 'paused',
         id,
         JSON.stringify(CLOSED_CAMPAIGN_STATUSES),
       ],
       'run',
     );
     return res.affectedRows === 1;
+  }
+
+  /**
+   * Records the stops delivery statuses asked of open campaigns, in the caller's transaction
+   * (the one that wrote those statuses). A failure outranks a pause already waiting.
+   */
+  async requestStops(em: EntityManager, stops: Map<string, CampaignStopRequest>): Promise<void> {
+    if (stops.size === 0) return;
+    await em.execute(
+      `update campaigns c set stop_request = s.stop
+       from jsonb_each(?::jsonb) as s(id, stop)
+       where c.id = s.id::uuid and c.kind = 'campaign'
+         and c.status not in (select jsonb_array_elements_text(?::jsonb))
+         and (c.stop_request is null
+              or (s.stop ->> 'action' = 'fail' and c.stop_request ->> 'action' <> 'fail'))`,
+      [JSON.stringify(Object.fromEntries(stops)), JSON.stringify(CLOSED_CAMPAIGN_STATUSES)],
+    );
+  }
+
+  /**
+   * The campaigns and sequences of a workspace that a sender halt paused (the engine's pause,
+   * whose reason names the halt), and not those an operator paused since: of one sender, of
+   * halts whose reason starts with `reason`, or both.
+   */
+  async pausedByHalt(
+    workspaceId: string,
+    by: { sender?: string; reason?: string },
+  ): Promise<{ campaigns: string[]; sequences: { id: string; name: string }[] }> {
+    const prefix = `sender halted: ${by.reason ?? ''}`;
+    const sender = by.sender ?? null;
+    const rows = await this.em.fork().execute<{ id: string; kind: string; name: string }[]>(
+      `select c.id, c.kind, c.name from campaigns c
+       where c.workspace_id = ? and c.kind = 'campaign' and (?::text is null or c.sender_phone_number_id = ?)
+         and c.status = 'paused' and c.status_actor = 'engine' and starts_with(c.status_reason, ?)
+       union all
+       select s.id, 'sequence', s.name from sequences s join campaigns c on c.id = s.id
+       where s.workspace_id = ? and (?::text is null or c.sender_phone_number_id = ?)
+         and s.paused_at is not null and s.pause_actor = 'engine' and starts_with(s.pause_reason, ?)`,
+      [workspaceId, sender, sender, prefix, workspaceId, sender, sender, prefix],
+    );
+    return {
+      campaigns: rows.filter((r) => r.kind === 'campaign').map((r) => r.id),
+      sequences: rows.filter((r) => r.kind === 'sequence').map(({ id, name }) => ({ id, name })),
+    };
   }
 
   /** How many campaigns there are in each status. */

@@ -18,25 +18,31 @@ export interface CandidateRow {
   id: string;
   phone: string;
   country: string;
-  variables: string[] | null;
+  variables: string[] | Record<string, string> | null;
+  template_name: string | null;
+  template_language: string | null;
+  content: { text?: string } | null;
   attempts: number;
   lane: 'retry' | 'fresh';
 }
 
+const COLUMNS =
+  'id, phone, country, variables, template_name, template_language, content, attempts';
+
 export function candidateQuery(q: CandidateQuery): { sql: string; params: unknown[] } {
   return {
-    sql: `(select id, phone, country, variables, attempts, 'retry' as lane from recipients
+    sql: `(select ${COLUMNS}, 'retry' as lane from recipients
            where campaign_id = ? and status = 'pending' and next_attempt_at <= now()
            order by next_attempt_at limit ?)
           union all
           select r.* from jsonb_to_recordset(?::jsonb) as g(country text, n int, after bigint)
           cross join lateral (
-            select id, phone, country, variables, attempts, 'fresh' as lane from recipients
+            select ${COLUMNS}, 'fresh' as lane from recipients
             where campaign_id = ? and status = 'pending' and next_attempt_at is null
               and country = g.country and id > g.after
             order by id limit g.n) r
           union all
-          (select id, phone, country, variables, attempts, 'fresh' as lane from recipients
+          (select ${COLUMNS}, 'fresh' as lane from recipients
            where campaign_id = ? and status = 'pending' and next_attempt_at is null and id > ?
              and country not in (select jsonb_array_elements_text(?::jsonb))
            order by id limit ?)`,

@@ -47,6 +47,16 @@ export function variablesArray(variables: string[]): { sql: string; params: unkn
   };
 }
 
+/** `jsonb_build_object(...)` of the contact's values by key, without the keys it lacks. */
+export function valuesObject(keys: string[]): { sql: string; params: unknown[] } {
+  if (keys.length === 0) return { sql: `'{}'::jsonb`, params: [] };
+  const parts = keys.map(variableValue);
+  return {
+    sql: `jsonb_strip_nulls(jsonb_build_object(${parts.map((p) => `?::text, nullif(${p.sql}, '')`).join(', ')}))`,
+    params: parts.flatMap((p, i) => [keys[i], ...p.params]),
+  };
+}
+
 /** True (SQL) when the contact lacks a value for one of the variables. */
 export function missingVariable(variables: string[]): { sql: string; params: unknown[] } {
   if (variables.length === 0) return { sql: 'false', params: [] };

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContactFilter, SuppressionReason } from '#libs/domain';
-import { contactSelection, missingVariable } from './contact-selection.js';
+import { contactSelection, missingVariable, valuesObject } from './contact-selection.js';
 
 /** A contact as an import or a create writes it; absent fields keep what is stored. */
 export interface ContactRow {
@@ -56,6 +56,57 @@ export type ContactView = ReturnType<typeof view>;
 const SELECT_CONTACT = `select c.*, s.reason as suppression_reason, s.created_at as suppressed_at
   from contacts c left join suppressions s on s.workspace_id = c.workspace_id and s.phone = c.phone`;
 
+type UpsertResult = { created: string; updated: string; ids: string[] | null };
+
+/** The rows of a batch as the relation `a`, with their order in the batch as `ord`. */
+const INCOMING = `a as (
+  select * from rows from (jsonb_to_recordset(?::jsonb) as (phone text, country text, name text,
+    attributes jsonb, time_zone text, consent_at timestamptz, consent_source text,
+    consent_purpose text)) with ordinality as a(phone, country, name, attributes, time_zone,
+    consent_at, consent_source, consent_purpose, ord))`;
+
+/**
+ * Creates or merges the contacts of relation `source` (numbers unique within it) in the
+ * workspace given by the next parameter, adds them to the lists of the one after, and counts.
+ */
+const upsertFrom = (source: string) => `up as (
+  insert into contacts (id, workspace_id, phone, country, name, attributes, time_zone,
+                        consent_at, consent_source, consent_purpose)
+  select gen_random_uuid(), ?, phone, country, name, coalesce(attributes, '{}'), time_zone,
+         consent_at, consent_source, consent_purpose
+  from ${source}
+  on conflict (workspace_id, phone) do update set
+    name = coalesce(excluded.name, contacts.name),
+    attributes = contacts.attributes || excluded.attributes,
+    time_zone = coalesce(excluded.time_zone, contacts.time_zone),
+    consent_at = coalesce(excluded.consent_at, contacts.consent_at),
+    consent_source = case when excluded.consent_at is null then contacts.consent_source else excluded.consent_source end,
+    consent_purpose = case when excluded.consent_at is null then contacts.consent_purpose else excluded.consent_purpose end,
+    updated_at = now()
+  returning id, (xmax = 0) as inserted),
+l as (
+  insert into contact_list_members (list_id, contact_id)
+  select l::uuid, up.id from up, jsonb_array_elements_text(?::jsonb) as l
+  on conflict do nothing)
+select count(*) filter (where inserted) as created,
+       count(*) filter (where not inserted) as updated,
+       array_agg(id) as ids
+from up`;
+
+const contactsJson = (rows: ContactRow[]) =>
+  JSON.stringify(
+    rows.map((r) => ({
+      phone: r.phone,
+      country: r.country,
+      name: r.name ?? null,
+      attributes: r.attributes ?? {},
+      time_zone: r.timeZone ?? null,
+      consent_at: r.consentAt ?? null,
+      consent_source: r.consentSource ?? null,
+      consent_purpose: r.consentPurpose ?? null,
+    })),
+  );
+
 /** Contacts, scoped to their workspace in every query; batches are written set-wise. */
 export class ContactRepository {
   constructor(private readonly em: EntityManager) {}
@@ -72,56 +123,59 @@ export class ContactRepository {
     if (rows.length === 0) return { created: 0, updated: 0, ids: [] };
     const [result] = await this.em
       .fork()
-      .execute<{ created: string; updated: string; ids: string[] | null }[]>(
-        `with a as (
-         select * from jsonb_to_recordset(?::jsonb) as a(phone text, country text, name text,
-           attributes jsonb, time_zone text, consent_at timestamptz, consent_source text,
-           consent_purpose text)),
-       up as (
-         insert into contacts (id, workspace_id, phone, country, name, attributes, time_zone,
-                               consent_at, consent_source, consent_purpose)
-         select gen_random_uuid(), ?, phone, country, name, coalesce(attributes, '{}'), time_zone,
-                consent_at, consent_source, consent_purpose
-         from a
-         on conflict (workspace_id, phone) do update set
-           name = coalesce(excluded.name, contacts.name),
-           attributes = contacts.attributes || excluded.attributes,
-           time_zone = coalesce(excluded.time_zone, contacts.time_zone),
-           consent_at = coalesce(excluded.consent_at, contacts.consent_at),
-           consent_source = case when excluded.consent_at is null then contacts.consent_source else excluded.consent_source end,
-           consent_purpose = case when excluded.consent_at is null then contacts.consent_purpose else excluded.consent_purpose end,
-           updated_at = now()
-         returning id, (xmax = 0) as inserted),
-       l as (
-         insert into contact_list_members (list_id, contact_id)
-         select l::uuid, up.id from up, jsonb_array_elements_text(?::jsonb) as l
-         on conflict do nothing)
-       select count(*) filter (where inserted) as created,
-              count(*) filter (where not inserted) as updated,
-              array_agg(id) as ids
-       from up`,
-        [
-          JSON.stringify(
-            rows.map((r) => ({
-              phone: r.phone,
-              country: r.country,
-              name: r.name ?? null,
-              attributes: r.attributes ?? {},
-              time_zone: r.timeZone ?? null,
-              consent_at: r.consentAt ?? null,
-              consent_source: r.consentSource ?? null,
-              consent_purpose: r.consentPurpose ?? null,
-            })),
-          ),
-          workspaceId,
-          JSON.stringify(listIds),
-        ],
-      );
+      .execute<UpsertResult[]>(`with ${INCOMING}, ${upsertFrom('a')}`, [
+        contactsJson(rows),
+        workspaceId,
+        JSON.stringify(listIds),
+      ]);
     return {
       created: Number(result?.created ?? 0),
       updated: Number(result?.updated ?? 0),
       ids: result?.ids ?? [],
     };
+  }
+
+  /**
+   * One batch of an import, in file order: a number seen earlier in the batch or in an earlier
+   * batch of the same import counts as a duplicate and is skipped (its first row wins); the
+   * rest are written as `upsertBatch` does. PostgreSQL keeps the numbers seen, so an import's
+   * memory does not grow with its file; `endImport` forgets them.
+   */
+  async importBatch(
+    workspaceId: string,
+    importId: string,
+    rows: ContactRow[],
+    listIds: string[] = [],
+  ): Promise<{ created: number; updated: number; duplicates: number }> {
+    if (rows.length === 0) return { created: 0, updated: 0, duplicates: 0 };
+    const [result] = await this.em.fork().execute<UpsertResult[]>(
+      `with ${INCOMING},
+       first_rows as (select distinct on (phone) * from a order by phone, ord),
+       fresh as (
+         insert into contact_import_numbers (import_id, phone)
+         select ?, phone from first_rows
+         on conflict do nothing
+         returning phone),
+       f as (select first_rows.* from first_rows join fresh using (phone)),
+       ${upsertFrom('f')}`,
+      [contactsJson(rows), importId, workspaceId, JSON.stringify(listIds)],
+    );
+    const created = Number(result?.created ?? 0);
+    const updated = Number(result?.updated ?? 0);
+    return { created, updated, duplicates: rows.length - created - updated };
+  }
+
+  /**
+   * Forgets the numbers an import has seen, and those of imports cut off a day ago or more
+   * (an API that stopped mid-import never ended them).
+   */
+  async endImport(importId: string): Promise<void> {
+    await this.em
+      .fork()
+      .execute(
+        `delete from contact_import_numbers where import_id = ? or created_at < now() - interval '1 day'`,
+        [importId],
+      );
   }
 
   async exists(workspaceId: string, phone: string): Promise<boolean> {
@@ -233,6 +287,27 @@ export class ContactRepository {
       missing: Number(counts?.missing ?? 0),
       examples,
     };
+  }
+
+  /**
+   * A page of the selected contacts, in id order after `afterId`, each with its values for the
+   * template's keys (its attributes; `name` falls back to the contact's name).
+   */
+  async valuesPage(
+    workspaceId: string,
+    filter: ContactFilter,
+    keys: string[],
+    afterId: string | null,
+    limit: number,
+  ): Promise<{ id: string; phone: string; values: Record<string, string> }[]> {
+    const selection = contactSelection(workspaceId, filter);
+    const values = valuesObject(keys);
+    return this.em.fork().execute(
+      `select c.id, c.phone, ${values.sql} as values from contacts c
+       where ${selection.where} and (?::uuid is null or c.id > ?::uuid)
+       order by c.id limit ?`,
+      [...values.params, ...selection.params, afterId, afterId, limit],
+    );
   }
 
   /** Marks the service window open: these numbers wrote to the business at these times. */

@@ -79,29 +79,46 @@ export class IdentityRepository {
     }));
   }
 
-  /** Changes a user of the workspace; null when it has no such user. */
+  /**
+   * Changes a user of the workspace, unless that would leave it without an active admin. The
+   * workspace row is locked for the check and the change, so two concurrent demotions of its last
+   * two admins are decided one after the other and the second is refused.
+   */
   async updateUser(
     workspaceId: string,
     id: string,
     change: { role?: Role; disabled?: boolean },
-  ): Promise<UserRecord | null> {
-    const em = this.em.fork();
-    const user = await em.findOne(User, { id, workspace: workspaceId });
-    if (!user) return null;
-    if (change.role) user.role = change.role;
-    if (change.disabled !== undefined) user.disabledAt = change.disabled ? new Date() : null;
-    await em.flush();
-    if (change.disabled) await this.revokeUserTokens(id);
-    return toUser(user);
+  ): Promise<
+    | { kind: 'updated'; before: UserRecord; after: UserRecord }
+    | { kind: 'not_found' }
+    | { kind: 'last_admin' }
+  > {
+    const result = await this.em.fork().transactional(async (em) => {
+      await em.execute(`select 1 from workspaces where id = ? for update`, [workspaceId]);
+      const user = await em.findOne(User, { id, workspace: workspaceId });
+      if (!user) return { kind: 'not_found' as const };
+      const before = toUser(user);
+      const losesAdmin =
+        before.role === 'admin' &&
+        !before.disabled &&
+        ((change.role !== undefined && change.role !== 'admin') || change.disabled === true);
+      if (
+        losesAdmin &&
+        (await em.count(User, { workspace: workspaceId, role: 'admin', disabledAt: null })) <= 1
+      ) {
+        return { kind: 'last_admin' as const };
+      }
+      if (change.role) user.role = change.role;
+      if (change.disabled !== undefined) user.disabledAt = change.disabled ? new Date() : null;
+      await em.flush();
+      return { kind: 'updated' as const, before, after: toUser(user) };
+    });
+    if (result.kind === 'updated' && change.disabled) await this.revokeUserTokens(id);
+    return result;
   }
 
   async setPassword(id: string, passwordHash: string): Promise<void> {
     await this.em.fork().nativeUpdate(User, { id }, { passwordHash });
-  }
-
-  /** Admins of the workspace who can still sign in: the last one may not be demoted or disabled. */
-  async activeAdmins(workspaceId: string): Promise<number> {
-    return this.em.fork().count(User, { workspace: workspaceId, role: 'admin', disabledAt: null });
   }
 
   async workspaceByName(name: string): Promise<{ id: string; users: number } | null> {

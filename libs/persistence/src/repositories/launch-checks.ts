@@ -1,12 +1,27 @@
-import { DomainError, type ContactFilter, type TemplateRef } from '#libs/domain';
+import {
+  checkDefaults,
+  DomainError,
+  isMediaKind,
+  mediaIdCandidates,
+  Misfits,
+  recipientIssues,
+  type ValueCheckOptions,
+  SENDABLE_TEMPLATE_STATUS,
+  type ContactFilter,
+  type TemplateModel,
+  type TemplateRef,
+} from '#libs/domain';
 import type { StoredContactSelection } from './campaign.repository.js';
 import type { ContactListRepository } from './contact-list.repository.js';
 import type { ContactRepository } from './contact.repository.js';
+import type { MediaRepository } from './media.repository.js';
 import type { SettingsRepository } from './settings.repository.js';
 import type { TemplateRepository, TemplateView } from './template.repository.js';
 
 /** Problems listed in a refusal; the message counts all of them. */
 const MAX_LISTED = 100;
+/** Contacts checked against the template per query. */
+const CONTACT_CHECK_PAGE = 5_000;
 
 /**
  * The checks a launch passes before anything is stored or sent: the sender belongs to the
@@ -21,7 +36,29 @@ export class LaunchChecks {
     private readonly templates: TemplateRepository,
     private readonly contacts: ContactRepository,
     private readonly lists: ContactListRepository,
+    private readonly media?: MediaRepository,
   ) {}
+
+  /**
+   * How the value checks see uploaded media: every media id `values` may name is looked up at
+   * once, so a launch refuses an id never uploaded, one of the wrong kind, and one that expires
+   * before `sendBy` (Meta keeps an upload 30 days; upload the file again).
+   */
+  async mediaOptions(
+    workspaceId: string,
+    values: unknown[],
+    sendBy: Date | null = null,
+  ): Promise<ValueCheckOptions> {
+    if (!this.media) return {};
+    const found = await this.media.lookupAll(workspaceId, mediaIdCandidates(values));
+    return {
+      media: (id) => {
+        const m = found.get(id);
+        return m && isMediaKind(m.kind) ? { kind: m.kind, expiresAt: m.expiresAt } : undefined;
+      },
+      ...(sendBy && { sendBy }),
+    };
+  }
 
   /** The sending phone-number id: the one asked for, or the workspace's first. */
   async sender(workspaceId: string, requested: string | undefined): Promise<string> {
@@ -50,15 +87,68 @@ export class LaunchChecks {
         },
       ]);
     }
+    if (template.status !== SENDABLE_TEMPLATE_STATUS) {
+      throw new DomainError(
+        'conflict',
+        `template ${ref.name} (${ref.language}) is ${template.status}: only APPROVED templates are sent`,
+        [{ field: 'template', reason: `its status is ${template.status}, not APPROVED` }],
+      );
+    }
     return template;
   }
 
-  /** How a campaign to these contacts is frozen: the filter and the template's variables. */
-  selection(filter: ContactFilter, template: TemplateView): StoredContactSelection {
+  /**
+   * What a campaign keeps of its template: the model as it is now (a later edit cannot change a
+   * running campaign), its checked defaults, and for legacy registrations the number of body
+   * variables each recipient gives as a list.
+   */
+  frozenTemplate(
+    template: TemplateView,
+    defaults: Record<string, string> | undefined,
+    media: ValueCheckOptions = {},
+  ): {
+    templateModel: TemplateModel;
+    templateDefaults: Record<string, string> | null;
+    templateParameters: number | null;
+  } {
+    if (defaults) {
+      const issues = checkDefaults(template.model, defaults, media);
+      if (issues.length) {
+        throw new DomainError(
+          'validation_failed',
+          'the defaults do not fit the template; nothing was sent',
+          issues.map((i) => ({ field: `defaults.${i.parameter}`, reason: i.reason })),
+        );
+      }
+    }
+    return {
+      templateModel: template.model,
+      templateDefaults: defaults && Object.keys(defaults).length ? defaults : null,
+      templateParameters: template.parameterFormat ? null : template.variables.length,
+    };
+  }
+
+  /**
+   * How a campaign to these contacts is frozen: the filter, and the contact attributes read.
+   * A legacy template reads its variables as a list; a Meta template reads every parameter key
+   * as a value by key, and needs those required parameters the defaults do not give.
+   */
+  selection(
+    filter: ContactFilter,
+    template: TemplateView,
+    defaults?: Record<string, string>,
+  ): StoredContactSelection {
+    const requireConsent = template.category === 'MARKETING';
+    if (!template.parameterFormat) {
+      return { filter, variables: template.variables, requireConsent };
+    }
     return {
       filter,
-      variables: template.variables,
-      requireConsent: template.category === 'MARKETING',
+      variables: template.parameters
+        .filter((p) => p.required && defaults?.[p.key] === undefined)
+        .map((p) => p.key),
+      valueKeys: template.parameters.map((p) => p.key),
+      requireConsent,
     };
   }
 
@@ -71,8 +161,16 @@ export class LaunchChecks {
     }
   }
 
-  /** The selection must name a list of the workspace, select someone, and fill every variable. */
-  async contactsNow(workspaceId: string, selection: StoredContactSelection): Promise<void> {
+  /**
+   * The selection must name a list of the workspace, select someone, and fill every variable;
+   * with `values`, each selected contact's values (over the defaults) are checked against the
+   * template as a launch's own recipients are, a page at a time.
+   */
+  async contactsNow(
+    workspaceId: string,
+    selection: StoredContactSelection,
+    values?: { model: TemplateModel; defaults?: Record<string, string>; media?: ValueCheckOptions },
+  ): Promise<void> {
     await this.contactList(workspaceId, selection.filter);
     const found = await this.contacts.audit(
       workspaceId,
@@ -95,5 +193,38 @@ export class LaunchChecks {
         })),
       );
     }
+    if (values && selection.valueKeys?.length) {
+      await this.contactValues(workspaceId, selection, values);
+    }
+  }
+
+  private async contactValues(
+    workspaceId: string,
+    selection: StoredContactSelection,
+    {
+      model,
+      defaults,
+      media,
+    }: { model: TemplateModel; defaults?: Record<string, string>; media?: ValueCheckOptions },
+  ) {
+    const misfits = new Misfits(MAX_LISTED);
+    for (let after: string | null = null; ;) {
+      const page = await this.contacts.valuesPage(
+        workspaceId,
+        selection.filter,
+        selection.valueKeys ?? [],
+        after,
+        CONTACT_CHECK_PAGE,
+      );
+      for (const c of page) {
+        misfits.add(recipientIssues(model, defaults, c.values, media), (issue) => ({
+          field: `contacts.${c.id}.attributes.${issue.parameter}`,
+          reason: `${c.phone}: ${issue.reason}`,
+        }));
+      }
+      if (page.length < CONTACT_CHECK_PAGE) break;
+      after = page[page.length - 1].id;
+    }
+    misfits.throwIfAny('contact(s)', model);
   }
 }

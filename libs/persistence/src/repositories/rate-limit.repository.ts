@@ -37,6 +37,12 @@ export interface RateLimitView {
  */
 export const THROTTLE = { minCut: 0.01, maxCut: 0.5, floor: 0.5, holdMs: 10_000 } as const;
 
+/**
+ * The rate of a key a halt created before anything was sent with it: no rate is configured yet,
+ * and the first send's `ensure` sets the default (the API's rates are always positive).
+ */
+const UNSET_RATE = 0;
+
 /** The factor one report of `refused` out of `attempted` sends multiplies the rate by. */
 export function throttleCut(refused: number, attempted: number): number {
   const share = attempted > 0 ? refused / attempted : 1;
@@ -72,14 +78,14 @@ export class RateLimitRepository {
     }));
   }
 
-  /** Creates a key with this rate, or leaves an existing key's rate as it is. */
+  /** Creates a key with this rate, or leaves an existing key's rate as it is (unless unset). */
   async ensure(key: string, ratePerSecond: number): Promise<void> {
-    await this.em
-      .fork()
-      .execute(
-        `insert into rate_limits (key, rate_per_second) values (?, ?) on conflict (key) do nothing`,
-        [key, ratePerSecond],
-      );
+    await this.em.fork().execute(
+      `insert into rate_limits (key, rate_per_second) values (?, ?)
+         on conflict (key) do update set rate_per_second = excluded.rate_per_second
+         where rate_limits.rate_per_second = ${UNSET_RATE}`,
+      [key, ratePerSecond],
+    );
   }
 
   /** Sets a key's rate, creating it when absent. */
@@ -120,19 +126,27 @@ export class RateLimitRepository {
   }
 
   /** The provider refused the account: nothing is sent on this key until an operator clears it. */
-  async halt(key: string, reason: string): Promise<void> {
-    await this.em.fork().execute(
-      `update rate_limits set halted_reason = ?, halted_at = now(), updated_at = now()
-       where key = ? and halted_reason is null`,
-      [reason.slice(0, 2000), key],
+  /** Halts a key; with `em`, in that transaction. */
+  async halt(key: string, reason: string, em: EntityManager = this.em.fork()): Promise<void> {
+    // A number that has not sent yet has no row: the halt creates it, its rate left unset
+    // (UNSET_RATE) for the first send to fill in with the workers' default.
+    await em.execute(
+      `insert into rate_limits (key, rate_per_second, halted_reason, halted_at)
+       values (?, ${UNSET_RATE}, ?, now())
+       on conflict (key) do update set halted_reason = excluded.halted_reason, halted_at = now(),
+         updated_at = now()
+       where rate_limits.halted_reason is null`,
+      [key, reason.slice(0, 2000)],
     );
   }
 
-  async clearHalt(key: string): Promise<boolean> {
+  /** Lifts the key's halt; with `reasonPrefix`, only a halt whose reason starts with it. */
+  async clearHalt(key: string, reasonPrefix?: string): Promise<boolean> {
     const res = await this.em.fork().execute<{ affectedRows: number }>(
       `update rate_limits set halted_reason = null, halted_at = null, updated_at = now()
-       where key = ? and halted_reason is not null`,
-      [key],
+       where key = ? and halted_reason is not null
+         and (?::text is null or starts_with(halted_reason, ?::text))`,
+      [key, reasonPrefix ?? null, reasonPrefix ?? null],
       'run',
     );
     return res.affectedRows === 1;

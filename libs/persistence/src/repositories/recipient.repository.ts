@@ -31,24 +31,28 @@ export class RecipientRepository {
   async applyStatusEvents(
     workspaceId: string,
     events: StatusEventInput[],
+    alongside?: (em: EntityManager, applied: AppliedStatus[]) => Promise<void>,
   ): Promise<AppliedStatus[]> {
     const withIds = await this.resolveIds(events);
     const best = bestEventPerRecipient(withIds);
     if (best.length === 0) return [];
-    const rows = await retryOnDeadlock(() =>
-      this.em.fork().execute<
-        {
-          id: string;
-          campaign_id: string;
-          phone: string;
-          contact_id: string | null;
-          status: AppliedStatus['status'];
-          wamid: string;
-          error_code: number | null;
-          error_message: string | null;
-        }[]
-      >(
-        `with b as materialized (
+    return retryOnDeadlock(() =>
+      this.em.fork().transactional(async (em) => {
+        const applied = toApplied(await this.writeStatuses(em, workspaceId, best));
+        // What the statuses ask for (a campaign's stop, a sender's halt) commits with them.
+        await alongside?.(em, applied);
+        return applied;
+      }),
+    );
+  }
+
+  private writeStatuses(
+    em: EntityManager,
+    workspaceId: string,
+    best: ReturnType<typeof bestEventPerRecipient>,
+  ) {
+    return em.execute<AppliedRow[]>(
+      `with b as materialized (
            select * from jsonb_to_recordset(?::jsonb) as b(id bigint, status text, at timestamptz,
              wamid text, error_code int, error_message text, error_class text)),
          ${LOCK_IN_ID_ORDER('b')}
@@ -67,35 +71,25 @@ export class RecipientRepository {
          where r.id = any(array(select id from locked)) and b.id = r.id
            and (select c.workspace_id from campaigns c where c.id = r.campaign_id) = ?
            and (?::jsonb ->> b.status)::int > (?::jsonb ->> r.status)::int
-         returning r.id, r.campaign_id, r.phone, r.contact_id, r.status, r.wamid, r.error_code, r.error_message`,
-        [
-          JSON.stringify(
-            best.map((e) => ({
-              id: e.recipientId,
-              status: e.status,
-              at: e.at.toISOString(),
-              wamid: e.wamid,
-              error_code: e.errorCode ?? null,
-              error_message: e.errorMessage ?? null,
-              error_class: e.status === 'failed' ? (e.errorClass ?? 'permanent') : null,
-            })),
-          ),
-          workspaceId,
-          JSON.stringify(STATUS_RANK),
-          JSON.stringify(STATUS_RANK),
-        ],
-      ),
+         returning r.id, r.campaign_id, (select c.kind from campaigns c where c.id = r.campaign_id) as kind,
+           r.phone, r.contact_id, r.status, r.wamid, r.error_code, r.error_message`,
+      [
+        JSON.stringify(
+          best.map((e) => ({
+            id: e.recipientId,
+            status: e.status,
+            at: e.at.toISOString(),
+            wamid: e.wamid,
+            error_code: e.errorCode ?? null,
+            error_message: e.errorMessage ?? null,
+            error_class: e.status === 'failed' ? (e.errorClass ?? 'permanent') : null,
+          })),
+        ),
+        workspaceId,
+        JSON.stringify(STATUS_RANK),
+        JSON.stringify(STATUS_RANK),
+      ],
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      campaignId: r.campaign_id,
-      phone: r.phone,
-      contactId: r.contact_id,
-      status: r.status,
-      wamid: r.wamid,
-      errorCode: r.error_code,
-      errorMessage: r.error_message,
-    }));
   }
 
   /** A page of a campaign's recipients in id order, after the previous page's last id. */
@@ -176,3 +170,28 @@ export class RecipientRepository {
     });
   }
 }
+
+interface AppliedRow {
+  id: string;
+  campaign_id: string;
+  kind: 'campaign' | 'sequence';
+  phone: string;
+  contact_id: string | null;
+  status: AppliedStatus['status'];
+  wamid: string;
+  error_code: number | null;
+  error_message: string | null;
+}
+
+const toApplied = (rows: AppliedRow[]): AppliedStatus[] =>
+  rows.map((r) => ({
+    id: Number(r.id),
+    campaignId: r.campaign_id,
+    kind: r.kind,
+    phone: r.phone,
+    contactId: r.contact_id,
+    status: r.status,
+    wamid: r.wamid,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+  }));

@@ -10,6 +10,7 @@ import {
 import { effectiveRate, type RateLimitRow } from './rate-limit.repository.js';
 import { candidateQuery, type CandidateRow } from './claim-candidates.js';
 import { LOCK_IN_ID_ORDER, retryOnDeadlock } from './retry-on-deadlock.js';
+import type { CampaignStopRequest } from './campaign.repository.js';
 
 export const senderKey = (phoneNumberId: string) => `sender:${phoneNumberId}`;
 /** Country limits are a workspace's policy: each workspace has its own. */
@@ -22,7 +23,13 @@ export interface ClaimedRecipient {
   id: number;
   phone: string;
   country: string;
-  variables: string[] | null;
+  /** The template's values: a positional list (body parameters in order) or named values. */
+  variables: string[] | Record<string, string> | null;
+  /** A sequence's message names its own template; a campaign's rows use the campaign's. */
+  templateName: string | null;
+  templateLanguage: string | null;
+  /** Free-form text instead of a template (a sequence's message inside the service window). */
+  text: string | null;
   /** Attempts including this one. */
   attempts: number;
   /** Epoch ms, database clock. */
@@ -62,25 +69,26 @@ export type ClaimResult =
   /** Nothing is pending any more. */
   | { kind: 'empty' }
   | { kind: 'halted'; reason: string }
+  /** A delivery status asked the campaign to stop (see `campaigns.stop_request`). */
+  | { kind: 'stopped'; stop: CampaignStopRequest }
   /** Another attempt took the campaign over, or it no longer exists. */
   | { kind: 'lost' };
 
-export type SendOutcome =
-  | { id: number; kind: 'sent'; wamid: string }
+/**
+ * What one attempt learnt about one row it reserved. `slot` is the slot it reserved the row for:
+ * every outcome but `sent` applies only while the row still carries that slot, so an attempt
+ * that stalled while a newer one took the campaign over never writes over the newer one's rows.
+ */
+export type SendOutcome = { id: number; slot: number } & (
+  | { kind: 'sent'; wamid: string }
   /** The request may have gone out: only a status webhook can tell. */
-  | { id: number; kind: 'unknown'; message: string }
+  | { kind: 'unknown'; message: string }
   /** Try again after `delayMs`; `refund` gives the attempt back (throttling is not an attempt). */
-  | {
-      id: number;
-      kind: 'retry';
-      delayMs: number;
-      refund: boolean;
-      code: number | null;
-      message: string;
-    }
-  | { id: number; kind: 'failed'; cls: FailureClass; code: number | null; message: string }
+  | { kind: 'retry'; delayMs: number; refund: boolean; code: number | null; message: string }
+  | { kind: 'failed'; cls: FailureClass; code: number | null; message: string }
   /** Reserved but never dispatched: back to pending at once, attempt given back. */
-  | { id: number; kind: 'release' };
+  | { kind: 'release' }
+);
 
 const OTHERS = '*';
 
@@ -148,14 +156,21 @@ export class SendQueueRepository {
     const cursors = new Map(this.cursors.get(campaignId) ?? []);
     const result = await this.em.fork().transactional(async (em): Promise<ClaimResult> => {
       const [campaign] = await em.execute<
-        { countries: string[]; workspace_id: string; db_now: number }[]
+        {
+          countries: string[];
+          workspace_id: string;
+          db_now: number;
+          stop_request: CampaignStopRequest | null;
+        }[]
       >(
-        `select countries, workspace_id, extract(epoch from clock_timestamp()) * 1000 as db_now
+        `select countries, workspace_id, stop_request,
+           extract(epoch from clock_timestamp()) * 1000 as db_now
          from campaigns where id = ? and send_lease = ? and status = 'running'
          for no key update`,
         [campaignId, lease],
       );
       if (!campaign) return { kind: 'lost' };
+      if (campaign.stop_request) return { kind: 'stopped', stop: campaign.stop_request };
       const dbNow = Number(campaign.db_now);
       const countryKeyOf = (country: string) => countryKey(campaign.workspace_id, country);
       const keyNames = [
@@ -272,6 +287,9 @@ export class SendQueueRepository {
           phone: row.phone,
           country: row.country,
           variables: row.variables,
+          templateName: row.template_name,
+          templateLanguage: row.template_language,
+          text: row.content?.text ?? null,
           attempts: row.attempts + 1,
           slotAt,
           maxLateMs:
@@ -316,6 +334,64 @@ export class SendQueueRepository {
     return res.affectedRows === 1;
   }
 
+  /**
+   * The provider refused a template of a ledger whose messages name their own (a sequence's):
+   * its messages still waiting wait `hold` ms (a paused template), or fail with the code (a
+   * template that is gone), while the ledger's other messages go on.
+   */
+  async refuseTemplate(
+    campaignId: string,
+    template: { name: string; language: string },
+    refusal: { hold: number | null; code: number | null; reason: string },
+  ): Promise<number> {
+    const res = await this.em.fork().execute<{ affectedRows: number }>(
+      `update recipients set
+         status = case when ?::double precision is null then 'failed' else status end,
+         next_attempt_at = case when ?::double precision is null then next_attempt_at
+           else now() + ? * interval '1 millisecond' end,
+         error_code = ?, error_message = case when ?::double precision is null then ? else 'held: ' || ? end,
+         error_class = case when ?::double precision is null then 'permanent' else error_class end,
+         failed_at = case when ?::double precision is null then now() else failed_at end,
+         updated_at = now()
+       where campaign_id = ? and status = 'pending' and template_name = ? and template_language = ?`,
+      [
+        refusal.hold,
+        refusal.hold,
+        refusal.hold ?? 0,
+        refusal.code,
+        refusal.hold,
+        refusal.reason.slice(0, 2000),
+        refusal.reason.slice(0, 2000),
+        refusal.hold,
+        refusal.hold,
+        campaignId,
+        template.name,
+        template.language,
+      ],
+      'run',
+    );
+    return res.affectedRows;
+  }
+
+  /**
+   * Lifts a template's hold (refuseTemplate with a hold): its waiting rows of this ledger are
+   * due again at once. Returns how many.
+   */
+  async releaseTemplate(
+    campaignId: string,
+    template: { name: string; language: string },
+  ): Promise<number> {
+    const res = await this.em.fork().execute<{ affectedRows: number }>(
+      `update recipients set next_attempt_at = now(), error_code = null, error_message = null,
+         updated_at = now()
+       where campaign_id = ? and status = 'pending' and template_name = ? and template_language = ?
+         and error_message like 'held: %'`,
+      [campaignId, template.name, template.language],
+      'run',
+    );
+    return res.affectedRows;
+  }
+
   /** Database clock, epoch ms, for mapping slots onto the caller's clock. */
   async dbNow(): Promise<number> {
     const [row] = await this.em
@@ -326,17 +402,22 @@ export class SendQueueRepository {
 
   /**
    * Records a batch of outcomes in one statement, in id order (the order every writer locks
-   * rows in). A row a status webhook already moved on keeps its status and gains its message id;
-   * other outcomes apply only to rows still `sending`.
+   * rows in). A `sent` answer is proof the message went out: it applies to a row still
+   * `sending` or settled `unknown` (a status webhook that moved the row on keeps its status and
+   * gains the message id). Every other outcome applies only to a row that still carries the
+   * slot this attempt reserved it for (`sending`, or `unknown` when a newer attempt settled it
+   * meanwhile): a row a newer attempt has claimed again carries another slot and is left alone,
+   * and a row this attempt never dispatched goes back to pending at once. With
+   * `wakeEnrolments`, the enrolments waiting for these messages are due at once.
    */
-  async record(outcomes: SendOutcome[]): Promise<void> {
+  async record(outcomes: SendOutcome[], options: { wakeEnrolments?: boolean } = {}): Promise<void> {
     if (outcomes.length === 0) return;
     const rows = [...outcomes].sort((a, b) => a.id - b.id);
     await retryOnDeadlock(() =>
       this.em.fork().execute(
         `with v as materialized (
-           select * from jsonb_to_recordset(?::jsonb) as v(id bigint, kind text, wamid text,
-             code int, message text, delay_ms int, refund boolean, cls text)),
+           select * from jsonb_to_recordset(?::jsonb) as v(id bigint, slot double precision,
+             kind text, wamid text, code int, message text, delay_ms int, refund boolean, cls text)),
          ${LOCK_IN_ID_ORDER('v')}
          update recipients r set
            status = case
@@ -354,15 +435,18 @@ export class SendQueueRepository {
              else r.error_message end,
            error_class = case when v.kind = 'failed' then v.cls else r.error_class end,
            failed_at = case when v.kind = 'failed' then now() else r.failed_at end,
-           unknown_since = case when v.kind = 'unknown' then now() else r.unknown_since end,
+           unknown_since = case when v.kind = 'unknown' then now()
+             when v.kind in ('retry', 'release') then null else r.unknown_since end,
            updated_at = now()
          from v
          where r.id = any(array(select id from locked)) and v.id = r.id
-           and (v.kind = 'sent' or r.status = 'sending')`,
+           and (v.kind = 'sent'
+             or (r.status in ('sending', 'unknown') and r.slot_at = v.slot))`,
         [
           JSON.stringify(
             rows.map((o) => ({
               id: o.id,
+              slot: o.slot,
               kind: o.kind,
               wamid: o.kind === 'sent' ? o.wamid : null,
               code: o.kind === 'retry' || o.kind === 'failed' ? o.code : null,
@@ -376,6 +460,17 @@ export class SendQueueRepository {
         'run',
       ),
     );
+    if (options.wakeEnrolments) {
+      const settled = rows.filter((o) => o.kind !== 'retry' && o.kind !== 'release');
+      if (settled.length) {
+        await this.em.fork().execute(
+          `update enrolments set due_at = now()
+           where row_id = any(array(select jsonb_array_elements_text(?::jsonb))::bigint[])
+             and status = 'active' and phase = 'sending'`,
+          [JSON.stringify(settled.map((o) => o.id))],
+        );
+      }
+    }
     // A 131050 answer means the person stopped marketing messages: the number is suppressed.
     const stopped = rows.filter((o) => o.kind === 'failed' && o.code === 131050).map((o) => o.id);
     if (stopped.length) {

@@ -3,11 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   DEFAULT_DELIVERY_POLICY,
   deliveryPolicySchema,
-  type ContactFilter,
   type DeliveryPolicy,
   type SequenceDefinition,
 } from '#libs/domain';
-import { contactSelection } from './contact-selection.js';
 
 interface SequenceRecord {
   id: string;
@@ -15,6 +13,8 @@ interface SequenceRecord {
   draft: SequenceDefinition;
   published_version: number | null;
   paused_at: Date | string | null;
+  pause_reason: string | null;
+  pause_actor: string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -26,6 +26,8 @@ const view = (s: SequenceRecord) => ({
   publishedVersion: s.published_version,
   paused: s.paused_at !== null,
   pausedAt: date(s.paused_at),
+  pauseReason: s.pause_reason,
+  pauseActor: s.pause_actor,
   createdAt: date(s.created_at),
   updatedAt: date(s.updated_at),
 });
@@ -44,7 +46,38 @@ export interface EnrolmentRecord {
   held_reason: string | null;
   started_at: Date | string;
   ended_at: Date | string | null;
+  engine: 'workflow' | 'runner';
+  phase: string;
+  due_at: Date | string | null;
+  wait_until: Date | string | null;
+  awaiting: string[];
+  messages: number;
+  visits: Record<string, number>;
+  row_id: string | null;
 }
+
+const PAUSED = 'the sequence is paused';
+
+const enrolmentView = (e: EnrolmentRecord & { paused: boolean }) => ({
+  workflowId: e.workflow_id,
+  contactId: e.contact_id,
+  version: e.version,
+  status: e.status,
+  step: e.step,
+  /** ready, send, sending (its message outstanding) or waiting. */
+  phase: e.status === 'active' ? e.phase : null,
+  exitReason: e.exit_reason,
+  heldReason: e.status === 'active' ? (e.paused ? PAUSED : e.held_reason) : null,
+  /** When the runner looks at it next. */
+  dueAt: date(e.due_at),
+  /** The events it listens for now. */
+  awaiting: e.awaiting,
+  messages: e.messages,
+  /** Who advances it: the sequence's runner, or its per-contact workflow (the first design). */
+  engine: e.engine,
+  startedAt: date(e.started_at),
+  endedAt: date(e.ended_at),
+});
 
 /**
  * Sequences, their published versions and enrolments, scoped to a workspace in every API
@@ -171,13 +204,43 @@ export class SequenceRepository {
     return row?.definition ?? null;
   }
 
-  async setPaused(workspaceId: string, id: string, paused: boolean): Promise<boolean> {
+  async setPaused(
+    workspaceId: string | null,
+    id: string,
+    paused: boolean,
+    why: { reason: string | null; actor: string | null } = { reason: null, actor: null },
+  ): Promise<boolean> {
     const rows = await this.em.fork().execute(
-      `update sequences set paused_at = case when ? then coalesce(paused_at, now()) end, updated_at = now()
-       where workspace_id = ? and id = ? returning id`,
-      [paused, workspaceId, id],
+      `update sequences set paused_at = case when ? then coalesce(paused_at, now()) end,
+         pause_reason = ?, pause_actor = ?, updated_at = now()
+       where (?::uuid is null or workspace_id = ?::uuid) and id = ? returning id`,
+      [paused, why.reason, why.actor, workspaceId, workspaceId, id],
     );
     return rows.length > 0;
+  }
+
+  /** Enrolments by status, and the active ones by step and by phase. */
+  async progress(id: string) {
+    const rows = await this.em
+      .fork()
+      .execute<{ status: string; step: string | null; phase: string; n: string }[]>(
+        `select status, case when status = 'active' then step end as step,
+              case when status = 'active' then phase end as phase, count(*) as n
+       from enrolments where sequence_id = ? group by 1, 2, 3`,
+        [id],
+      );
+    const byStatus: Record<string, number> = {};
+    const byStep: Record<string, number> = {};
+    const byPhase: Record<string, number> = {};
+    for (const r of rows) {
+      const n = Number(r.n);
+      byStatus[r.status] = (byStatus[r.status] ?? 0) + n;
+      if (r.status !== 'active') continue;
+      const step = r.step ?? '(starting)';
+      byStep[step] = (byStep[step] ?? 0) + n;
+      byPhase[r.phase] = (byPhase[r.phase] ?? 0) + n;
+    }
+    return { byStatus, byStep, byPhase };
   }
 
   async isPaused(id: string): Promise<boolean> {
@@ -190,22 +253,6 @@ export class SequenceRepository {
     return row?.paused ?? true;
   }
 
-  /** Contact ids the selection names, in id order, after `afterId`. */
-  async contactIds(
-    workspaceId: string,
-    filter: ContactFilter,
-    afterId: string | null,
-    limit: number,
-  ) {
-    const selection = contactSelection(workspaceId, filter);
-    const rows = await this.em.fork().execute<{ id: string }[]>(
-      `select c.id from contacts c where ${selection.where} and (?::uuid is null or c.id > ?::uuid)
-       order by c.id limit ?`,
-      [...selection.params, afterId, afterId, limit],
-    );
-    return rows.map((r) => r.id);
-  }
-
   /** Which of these ids are contacts of the workspace. */
   async knownContacts(workspaceId: string, ids: string[]): Promise<Set<string>> {
     const rows = await this.em.fork().execute<{ id: string }[]>(
@@ -216,59 +263,6 @@ export class SequenceRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /**
-   * Claims enrolments for the contacts under the sequence's re-entry rule: a contact with no
-   * enrolment, or whose last one ended and may enter again (`after_exit`, or `after_cooldown`
-   * once the cooldown passed), becomes active at `version`. Returns the contacts claimed; the
-   * others are already active or may not re-enter.
-   */
-  async claimEnrolments(
-    workspaceId: string,
-    sequenceId: string,
-    version: number,
-    contactIds: string[],
-    reentry: SequenceDefinition['reentry'],
-  ): Promise<string[]> {
-    if (contactIds.length === 0) return [];
-    const cooldownMs =
-      reentry.policy === 'never'
-        ? null
-        : reentry.policy === 'after_exit'
-          ? 0
-          : (reentry.cooldownHours ?? 0) * 3_600_000;
-    const rows = await this.em.fork().execute<{ contact_id: string }[]>(
-      `insert into enrolments (workflow_id, workspace_id, sequence_id, contact_id, version)
-       select 'drip-' || ? || '-' || c, ?, ?, c::uuid, ?
-       from jsonb_array_elements_text(?::jsonb) as c
-       on conflict (workflow_id) do update set
-         status = 'active', version = excluded.version, step = null, awaiting = '[]',
-         exit_reason = null, started_at = now(), ended_at = null
-       where enrolments.status <> 'active' and ?::double precision is not null
-         and enrolments.ended_at <= now() - ?::double precision * interval '1 millisecond'
-       returning contact_id`,
-      [
-        sequenceId,
-        workspaceId,
-        sequenceId,
-        version,
-        JSON.stringify(contactIds),
-        cooldownMs,
-        cooldownMs,
-      ],
-    );
-    return rows.map((r) => r.contact_id);
-  }
-
-  /** Hands back claims whose workflow could not be started. */
-  async releaseEnrolments(sequenceId: string, contactIds: string[], reason: string) {
-    if (contactIds.length === 0) return;
-    await this.em.fork().execute(
-      `update enrolments set status = 'exited', exit_reason = ?, ended_at = now()
-       where sequence_id = ? and contact_id = any(array(select jsonb_array_elements_text(?::jsonb))::uuid[])`,
-      [reason, sequenceId, JSON.stringify(contactIds)],
-    );
-  }
-
   async enrolments(
     workspaceId: string,
     sequenceId: string,
@@ -276,48 +270,181 @@ export class SequenceRepository {
     afterId: string | null,
     limit: number,
   ) {
-    const rows = await this.em.fork().execute<EnrolmentRecord[]>(
-      `select workflow_id, contact_id, version, status, step, exit_reason, held_reason, started_at, ended_at
-       from enrolments where workspace_id = ? and sequence_id = ?
-         and (?::text is null or status = ?::text) and (?::text is null or workflow_id > ?::text)
-       order by workflow_id limit ?`,
+    const rows = await this.em.fork().execute<(EnrolmentRecord & { paused: boolean })[]>(
+      `select e.*, s.paused_at is not null as paused
+       from enrolments e join sequences s on s.id = e.sequence_id
+       where e.workspace_id = ? and e.sequence_id = ?
+         and (?::text is null or e.status = ?::text) and (?::text is null or e.workflow_id > ?::text)
+       order by e.workflow_id limit ?`,
       [workspaceId, sequenceId, status ?? null, status ?? null, afterId, afterId, limit],
     );
-    return rows.map((e) => ({
-      workflowId: e.workflow_id,
-      contactId: e.contact_id,
-      version: e.version,
-      status: e.status,
-      step: e.step,
-      exitReason: e.exit_reason,
-      heldReason: e.held_reason,
-      startedAt: date(e.started_at),
-      endedAt: date(e.ended_at),
-    }));
-  }
-
-  async activeWorkflowIds(sequenceId: string): Promise<string[]> {
-    const rows = await this.em
-      .fork()
-      .execute<{ workflow_id: string }[]>(
-        `select workflow_id from enrolments where sequence_id = ? and status = 'active'`,
-        [sequenceId],
-      );
-    return rows.map((r) => r.workflow_id);
+    return rows.map(enrolmentView);
   }
 
   /**
-   * The active enrolments of these numbers' contacts, with the events each listens for; the
-   * webhook intake signals only those that wait for what arrived.
+   * One contact's journey in the sequence, from PostgreSQL: its enrolment (version, step, due
+   * time, what it waits for), what happened in order (steps entered, events heard, its end),
+   * and its messages with their statuses.
    */
-  async listeners(workspaceId: string, phones: string[]) {
-    if (phones.length === 0) return [];
-    return this.em.fork().execute<{ workflow_id: string; phone: string; awaiting: string[] }[]>(
-      `select e.workflow_id, c.phone, e.awaiting from contacts c
-       join enrolments e on e.contact_id = c.id and e.status = 'active'
-       where c.workspace_id = ? and c.phone = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-      [workspaceId, JSON.stringify(phones)],
+  async journey(workspaceId: string, sequenceId: string, contactId: string) {
+    const [enrolment] = await this.em.fork().execute<(EnrolmentRecord & { paused: boolean })[]>(
+      `select e.*, s.paused_at is not null as paused
+       from enrolments e join sequences s on s.id = e.sequence_id
+       where e.workspace_id = ? and e.sequence_id = ? and e.contact_id = ?`,
+      [workspaceId, sequenceId, contactId],
     );
+    if (!enrolment) return null;
+    const journal = await this.em
+      .fork()
+      .execute<
+        { at: Date; kind: string; step: string | null; detail: Record<string, unknown> | null }[]
+      >(`select at, kind, step, detail from enrolment_journal where workflow_id = ? order by id`, [
+        enrolment.workflow_id,
+      ]);
+    const messages = await this.em.fork().execute<
+      {
+        id: string;
+        send_key: string | null;
+        status: string;
+        template_name: string | null;
+        template_language: string | null;
+        content: { text?: string } | null;
+        error_code: number | null;
+        error_message: string | null;
+        sent_at: Date | null;
+        delivered_at: Date | null;
+        read_at: Date | null;
+        failed_at: Date | null;
+      }[]
+    >(
+      `select id, send_key, status, template_name, template_language, content, error_code,
+              error_message, sent_at, delivered_at, read_at, failed_at
+       from recipients where campaign_id = ? and contact_id = ? order by id`,
+      [sequenceId, contactId],
+    );
+    return {
+      ...enrolmentView(enrolment),
+      visits: enrolment.visits,
+      waitUntil: date(enrolment.wait_until),
+      events: journal.map((j) => ({
+        at: date(j.at),
+        kind: j.kind,
+        step: j.step,
+        ...(j.detail ? { detail: j.detail } : {}),
+      })),
+      messages: messages.map((m) => ({
+        id: Number(m.id),
+        /** The step whose message it is (the send key names enrolment, start, step and visit). */
+        step: m.send_key?.split('/')[2] ?? null,
+        visit: m.send_key ? Number(m.send_key.split('/')[3]) : null,
+        status: m.status,
+        template: m.template_name ? { name: m.template_name, language: m.template_language } : null,
+        text: m.content?.text ?? null,
+        error:
+          m.error_code !== null || m.error_message
+            ? { code: m.error_code, message: m.error_message }
+            : null,
+        sentAt: m.sent_at,
+        deliveredAt: m.delivered_at,
+        readAt: m.read_at,
+        failedAt: m.failed_at,
+      })),
+    };
+  }
+
+  /**
+   * An enrolment run by its per-contact workflow hands over: its position is written for the
+   * sequence's runner, due at once.
+   */
+  async handOver(input: {
+    workflowId: string;
+    step: string | null;
+    phase: 'ready' | 'send';
+    visits: Record<string, number>;
+    enrolledAt: number;
+    lastRowId: number | null;
+    lastSentAt: number | null;
+    messages: number;
+    events: unknown[];
+  }): Promise<{ sequenceId: string; workspaceId: string } | null> {
+    const [row] = await this.em.fork().execute<{ sequence_id: string; workspace_id: string }[]>(
+      `update enrolments set engine = 'runner', step = ?, phase = ?, visits = ?::jsonb,
+         enrolled_at_ms = ?, row_id = ?, last_sent_at = to_timestamp(?::double precision / 1000),
+         messages = ?, events = ?::jsonb, due_at = now(), wait_until = null
+       where workflow_id = ? and status = 'active' and engine = 'workflow'
+       returning sequence_id, workspace_id`,
+      [
+        input.step,
+        input.phase,
+        JSON.stringify(input.visits),
+        input.enrolledAt,
+        input.lastRowId,
+        input.lastSentAt,
+        input.messages,
+        JSON.stringify(input.events),
+        input.workflowId,
+      ],
+    );
+    return row ? { sequenceId: row.sequence_id, workspaceId: row.workspace_id } : null;
+  }
+
+  /** The sequence's active enrolments still run by their per-contact workflow. */
+  async legacyWorkflowIds(sequenceId: string): Promise<string[]> {
+    const rows = await this.em.fork().execute<{ workflow_id: string }[]>(
+      `select workflow_id from enrolments
+         where sequence_id = ? and status = 'active' and engine = 'workflow'`,
+      [sequenceId],
+    );
+    return rows.map((r) => r.workflow_id);
+  }
+
+  async hasActive(sequenceId: string): Promise<boolean> {
+    const [row] = await this.em
+      .fork()
+      .execute<{ active: boolean }[]>(
+        `select exists (select 1 from enrolments where sequence_id = ? and status = 'active') as active`,
+        [sequenceId],
+      );
+    return row?.active ?? false;
+  }
+
+  /** The contact's active enrolment in the sequence, if any, and who runs it. */
+  async activeEnrolment(sequenceId: string, contactId: string) {
+    const [row] = await this.em
+      .fork()
+      .execute<{ workflow_id: string; engine: 'workflow' | 'runner' }[]>(
+        `select workflow_id, engine from enrolments
+         where sequence_id = ? and contact_id = ? and status = 'active'`,
+        [sequenceId, contactId],
+      );
+    return row ?? null;
+  }
+
+  /** Ends a runner's enrolment at once (removed by hand); its message not sent yet is withdrawn. */
+  async exit(workflowId: string, reason: string): Promise<boolean> {
+    return this.em.fork().transactional(async (em) => {
+      const rows = await em.execute<{ row_id: string | null }[]>(
+        `update enrolments set status = 'exited', exit_reason = ?, ended_at = now(), awaiting = '[]',
+           due_at = null
+         where workflow_id = ? and status = 'active' and engine = 'runner'
+         returning row_id`,
+        [reason, workflowId],
+      );
+      if (!rows.length) return false;
+      await em.execute(
+        `insert into enrolment_journal (workflow_id, kind, detail) values (?, 'exited', ?::jsonb)`,
+        [workflowId, JSON.stringify({ reason })],
+      );
+      if (rows[0].row_id !== null) {
+        await em.execute(
+          `update recipients set status = 'cancelled', error_message = 'the enrolment ended',
+             updated_at = now()
+           where id = ? and status = 'pending'`,
+          [rows[0].row_id],
+        );
+      }
+      return true;
+    });
   }
 
   /**
@@ -327,26 +454,21 @@ export class SequenceRepository {
    */
   async exitOptedOut(workspaceId: string, phones: string[]): Promise<string[]> {
     if (phones.length === 0) return [];
-    const rows = await this.em.fork().execute<{ workflow_id: string }[]>(
-      `update enrolments e set status = 'exited', exit_reason = 'opted out', ended_at = now(),
-         awaiting = '[]'
-       from contacts c
-       where c.id = e.contact_id and e.status = 'active' and c.workspace_id = ?
-         and c.phone = any(array(select jsonb_array_elements_text(?::jsonb)))
-       returning e.workflow_id`,
+    const rows = await this.em.fork().execute<{ workflow_id: string; engine: string }[]>(
+      `with ended as (
+         update enrolments e set status = 'exited', exit_reason = 'opted out', ended_at = now(),
+           awaiting = '[]', due_at = null
+         from contacts c
+         where c.id = e.contact_id and e.status = 'active' and c.workspace_id = ?
+           and c.phone = any(array(select jsonb_array_elements_text(?::jsonb)))
+         returning e.workflow_id, e.engine),
+       journal as (
+         insert into enrolment_journal (workflow_id, kind, detail)
+         select workflow_id, 'exited', '{"reason": "opted out"}'::jsonb from ended)
+       select workflow_id, engine from ended`,
       [workspaceId, JSON.stringify(phones)],
     );
-    return rows.map((r) => r.workflow_id);
-  }
-
-  /** Active enrolments by workflow id, with what they listen for. */
-  async listenersById(workflowIds: string[]) {
-    if (workflowIds.length === 0) return [];
-    return this.em.fork().execute<{ workflow_id: string; awaiting: string[] }[]>(
-      `select workflow_id, awaiting from enrolments where status = 'active'
-         and workflow_id = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-      [JSON.stringify(workflowIds)],
-    );
+    return rows.filter((r) => r.engine === 'workflow').map((r) => r.workflow_id);
   }
 
   /** Records why an enrolment waits before its next send, or clears it (null). */

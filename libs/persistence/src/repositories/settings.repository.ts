@@ -17,11 +17,16 @@ export class SettingsRepository {
     private readonly box: SecretBox,
   ) {}
 
+  /**
+   * Replaces the workspace's account. Refused (nothing changed) when a phone-number id or the
+   * WhatsApp Business Account id belongs to another workspace: `taken` names them.
+   */
   async saveWhatsApp(
     workspaceId: string,
     credentials: WhatsAppCredentials,
     phoneNumberIds: string[],
-  ): Promise<{ taken: string[] }> {
+    wabaId: string | null = null,
+  ): Promise<{ taken: string[]; wabaTaken?: boolean }> {
     return this.em.fork().transactional(async (em) => {
       const taken = await em.execute<{ phone_number_id: string }[]>(
         `select phone_number_id from senders
@@ -29,18 +34,26 @@ export class SettingsRepository {
         [JSON.stringify(phoneNumberIds), workspaceId],
       );
       if (taken.length) return { taken: taken.map((t) => t.phone_number_id) };
+      if (wabaId !== null) {
+        const [other] = await em.execute<{ workspace_id: string }[]>(
+          `select workspace_id from whatsapp_accounts where waba_id = ? and workspace_id <> ?`,
+          [wabaId, workspaceId],
+        );
+        if (other) return { taken: [], wabaTaken: true };
+      }
       const enc = (v: string) => this.box.encrypt(v, workspaceId);
       await em.execute(
-        `insert into whatsapp_accounts (workspace_id, token_enc, app_secret_enc, verify_token_enc)
-         values (?, ?, ?, ?)
+        `insert into whatsapp_accounts (workspace_id, token_enc, app_secret_enc, verify_token_enc, waba_id)
+         values (?, ?, ?, ?, ?)
          on conflict (workspace_id) do update set token_enc = excluded.token_enc,
            app_secret_enc = excluded.app_secret_enc, verify_token_enc = excluded.verify_token_enc,
-           updated_at = now()`,
+           waba_id = excluded.waba_id, updated_at = now()`,
         [
           workspaceId,
           enc(credentials.token),
           enc(credentials.appSecret),
           enc(credentials.verifyToken),
+          wabaId,
         ],
       );
       await em.execute(
@@ -61,13 +74,14 @@ export class SettingsRepository {
   async describeWhatsApp(workspaceId: string) {
     const [row] = await this.em
       .fork()
-      .execute<{ updated_at: Date }[]>(
-        `select updated_at from whatsapp_accounts where workspace_id = ?`,
+      .execute<{ updated_at: Date; waba_id: string | null }[]>(
+        `select updated_at, waba_id from whatsapp_accounts where workspace_id = ?`,
         [workspaceId],
       );
     return {
       configured: Boolean(row),
       updatedAt: row?.updated_at ?? null,
+      wabaId: row?.waba_id ?? null,
       phoneNumberIds: await this.sendersOf(workspaceId),
     };
   }
@@ -109,6 +123,41 @@ export class SettingsRepository {
     if (!row) return null;
     const credentials = await this.credentials(row.workspace_id);
     return credentials ? { workspaceId: row.workspace_id, ...credentials } : null;
+  }
+
+  /** The workspace's WhatsApp Business Account id, or null when none is set. */
+  async wabaOf(workspaceId: string): Promise<string | null> {
+    const [row] = await this.em
+      .fork()
+      .execute<{ waba_id: string | null }[]>(
+        `select waba_id from whatsapp_accounts where workspace_id = ?`,
+        [workspaceId],
+      );
+    return row?.waba_id ?? null;
+  }
+
+  /** The workspace whose WhatsApp Business Account this is, with its app secret. */
+  async byWaba(wabaId: string): Promise<{ workspaceId: string; appSecret: string } | null> {
+    const [row] = await this.em
+      .fork()
+      .execute<{ workspace_id: string; app_secret_enc: string }[]>(
+        `select workspace_id, app_secret_enc from whatsapp_accounts where waba_id = ?`,
+        [wabaId],
+      );
+    if (!row) return null;
+    return {
+      workspaceId: row.workspace_id,
+      appSecret: this.box.decrypt(row.app_secret_enc, row.workspace_id),
+    };
+  }
+
+  /** Every workspace with a WhatsApp Business Account id: the ones templates are synced for. */
+  async accountsWithWaba(): Promise<{ workspaceId: string; wabaId: string }[]> {
+    const rows = await this.em.fork().execute<{ workspace_id: string; waba_id: string }[]>(
+      `select workspace_id, waba_id from whatsapp_accounts where waba_id is not null
+         order by workspace_id`,
+    );
+    return rows.map((r) => ({ workspaceId: r.workspace_id, wabaId: r.waba_id }));
   }
 
   /** Every workspace's verify token, for Meta's subscription handshake (unreadable ones left out). */
