@@ -10,6 +10,8 @@ export interface SendStop {
   action: 'pause' | 'fail' | 'halt';
   code: number | null;
   reason: string;
+  /** Who pauses: the template the provider refused (`template:<name>:<language>`), else the engine. */
+  actor?: string;
 }
 
 export interface SendRecipientsResult {
@@ -25,6 +27,11 @@ export interface SendRecipientsResult {
   /** Rows an interrupted earlier attempt left behind: back to pending, or unknown. */
   interrupted: { toPending: number; toUnknown: number };
   sent: number;
+  /**
+   * With `lost`: the status the campaign has already closed with in PostgreSQL (a run started
+   * for a retry that found nothing to retry), or null while it is open.
+   */
+  closed?: 'completed' | 'failed' | 'cancelled' | null;
 }
 
 export interface CampaignActivities {

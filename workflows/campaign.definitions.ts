@@ -34,6 +34,8 @@ export interface CarriedState {
   settleDeadline: number | null;
   nextUnknownExpiryAt: number | null;
   resumeAt: number | null;
+  /** A failure asked for (by a webhook's stop or a fatal send) and not yet carried out. */
+  failure?: string | null;
 }
 
 export interface CampaignProgress {
@@ -54,7 +56,21 @@ export interface CampaignProgress {
 export interface ControlRequest {
   reason?: string;
   actor?: string;
+  /**
+   * For a resume: only when the campaign is paused by this actor (a template's own pause is
+   * lifted when the template is approved again; an operator's pause is not).
+   */
+  ifPausedBy?: string;
 }
+
+/** The actor of a pause that a template's status made (Meta paused it, or refused a send with 132015). */
+export const templateActor = (template: { name: string; language: string }) =>
+  `template:${template.name}:${template.language}`;
+
+/** Actors that pause on their own account; an operator's pause while they hold it takes over. */
+const isAutomaticActor = (actor: string | null) =>
+  actor === 'engine' || (actor?.startsWith('template:') ?? false);
+export { isAutomaticActor };
 
 /** Sent by the webhook intake: counts changed in PostgreSQL, and what the workflow must act on. */
 export interface CountsChanged {

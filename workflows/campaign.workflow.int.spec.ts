@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import {
   WorkflowFailedError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { CountsSnapshot, StatusCounts } from '#libs/domain';
@@ -16,6 +17,7 @@ import {
   pauseSignal,
   progressQuery,
   resumeSignal,
+  retryFailedUpdate,
   setRateUpdate,
   type CampaignWorkflowInput,
 } from './campaign.definitions.js';
@@ -47,6 +49,8 @@ function fakeCampaign(
     gate?: () => Promise<void>;
     fatalOnCall?: { call: number; stop: SendStop };
     missingRowCalls?: number;
+    /** requeueFailed waits for this before it answers. */
+    requeueGate?: () => Promise<void>;
   } = {},
 ) {
   const counts = { ...emptyCounts(), pending: total };
@@ -57,6 +61,8 @@ function fakeCampaign(
     counts[to] += n;
     version += 1;
   };
+  /** What the campaign's row says once it has closed, as PostgreSQL would. */
+  let closed: 'completed' | 'failed' | 'cancelled' | null = null;
   const calls = {
     begin: 0,
     send: 0,
@@ -85,6 +91,18 @@ function fakeCampaign(
         } finally {
           clearInterval(beat);
         }
+      }
+      if (closed) {
+        // The claim needs a running campaign: a closed one loses every attempt.
+        return {
+          snapshot: snapshot(),
+          stop: 'lost',
+          resumeAt: null,
+          fatal: null,
+          interrupted: { toPending: 0, toUnknown: 0 },
+          sent: 0,
+          closed,
+        };
       }
       if (opts.fatalOnCall?.call === calls.send) {
         return {
@@ -117,12 +135,15 @@ function fakeCampaign(
     },
     async requeueFailed() {
       calls.requeues += 1;
+      await opts.requeueGate?.();
       const n = counts.failed;
       move('failed', 'pending', n);
+      if (n > 0) closed = null;
       return { requeued: n, snapshot: snapshot() };
     },
     async finishCampaign({ status }) {
       calls.finished.push(status);
+      closed = status;
       if (status !== 'completed') move('pending', 'cancelled', counts.pending);
       return snapshot();
     },
@@ -265,6 +286,61 @@ describe('campaign workflow on the real Temporal server', () => {
     expect(fake.calls.send).toBe(3);
   });
 
+  it("resumes a template's pause only for that template, and never once an operator has paused it too", async () => {
+    const sendGate = gate();
+    const fake = fakeCampaign(20, { perCall: 10, gate: sendGate.wait });
+    const actor = 'template:spring_sale:en_US';
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await waitFor(async () => fake.calls.send === 1);
+      await handle.signal(pauseSignal, { reason: 'Meta paused template spring_sale', actor });
+      await waitFor(async () => (await progress(handle)).status === 'paused');
+      sendGate.open();
+      // Another template's approval, and a plain resume naming another actor, change nothing.
+      await handle.signal(resumeSignal, {
+        actor: 'template:other:en_US',
+        ifPausedBy: 'template:other:en_US',
+      });
+      await handle.signal(pauseSignal, { reason: 'copy check', actor: 'ops@example.com' });
+      await handle.signal(resumeSignal, { actor, ifPausedBy: actor });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await progress(handle)).toMatchObject({
+        status: 'paused',
+        reason: 'copy check',
+        actor: 'ops@example.com',
+      });
+      expect(fake.calls.send).toBe(1);
+      await handle.signal(resumeSignal, { actor: 'ops@example.com' });
+      const result = await handle.result();
+      expect(result.counts.delivered).toBe(20);
+    });
+  });
+
+  it('resumes a pause its template made when that template is approved again', async () => {
+    const fake = fakeCampaign(20, {
+      perCall: 10,
+      fatalOnCall: {
+        call: 1,
+        stop: {
+          action: 'pause',
+          code: 132015,
+          reason: 'template spring_sale (en_US) refused: paused',
+          actor: 'template:spring_sale:en_US',
+        },
+      },
+    });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await waitFor(async () => (await progress(handle)).actor === 'template:spring_sale:en_US');
+      await handle.signal(resumeSignal, {
+        actor: 'template:spring_sale:en_US',
+        ifPausedBy: 'template:spring_sale:en_US',
+      });
+      await handle.result();
+    });
+    expect(fake.calls.finished).toEqual(['completed']);
+  });
+
   it('takes counts from signals only when they are newer than what it holds', async () => {
     const sendGate = gate();
     const fake = fakeCampaign(5, { gate: sendGate.wait });
@@ -400,7 +476,92 @@ describe('campaign workflow on the real Temporal server', () => {
     expect(fake.calls.finished).toEqual(['completed', 'completed']);
     expect(fake.calls.begin).toBe(1);
   });
+
+  it('retry-failed with nothing to retry ends the run it starts, leaving the campaign as it closed', async () => {
+    const fake = fakeCampaign(10);
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq);
+      await handle.result();
+      const lifecycle = new CampaignLifecycle(server.client, tq);
+      const campaignId = handle.workflowId.replace(/^campaign-/, '');
+      const { requeued } = await lifecycle.retryFailed(
+        campaignId,
+        't',
+        { settleTimeoutMs: 60_000, unknownWindowMs: 60_000, maxSignalsPerRun: 5 },
+        { name: 'n', sender: '1', template: { name: 't', language: 'en' } },
+        fake.snapshot(),
+        { actor: 'test' },
+      );
+      expect(requeued).toBe(0);
+      const second = server.client.workflow.getHandle(handle.workflowId);
+      const outcome = (await outcomeWithin(second, 20_000)) as { value?: CountsSnapshot };
+      expect(outcome).toMatchObject({ value: { counts: { delivered: 10 } } });
+      expect((await progress(second)).status).toBe('completed');
+      expect((await runsOf(handle.workflowId)).length).toBe(2);
+    });
+    // The run closed nothing itself: the campaign's row was never touched again.
+    expect(fake.calls.finished).toEqual(['completed']);
+  });
+
+  it('carries a failure asked for while it rolls over into the next run, which fails', async () => {
+    const requeue = gate();
+    const fake = fakeCampaign(10, { deliverAtOnce: false, requeueGate: requeue.wait });
+    await withWorker(fake.activities, async (tq) => {
+      const handle = await start(tq, { maxSignalsPerRun: 3 });
+      await waitFor(async () => (await progress(handle)).phase === 'settling');
+      // A retry in progress holds the rollover until it has answered...
+      const retrying = await handle.startUpdate(retryFailedUpdate.name, {
+        args: [{ actor: 'test' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      await waitFor(async () => fake.calls.requeues === 1);
+      for (let i = 0; i < 3; i++) {
+        await handle.signal(countsChangedSignal, { snapshot: fake.snapshot() });
+      }
+      // The run has taken those signals (a task completed after them) and waits to roll over...
+      await waitFor(async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const signals = events.flatMap((e, i) =>
+          e.workflowExecutionSignaledEventAttributes ? [i] : [],
+        );
+        const lastSignal = signals.at(-1) ?? Infinity;
+        return (
+          signals.length === 3 &&
+          events.some((e, i) => i > lastSignal && e.workflowTaskCompletedEventAttributes)
+        );
+      });
+      // ...and a webhook asks for the campaign to fail in between.
+      await handle.signal(countsChangedSignal, {
+        snapshot: fake.snapshot(),
+        stop: { action: 'fail', code: 132001, reason: 'template does not exist' },
+      });
+      requeue.open();
+      expect(await retrying.result()).toEqual({ requeued: 0 });
+      const latest = server.client.workflow.getHandle(handle.workflowId);
+      const outcome = (await outcomeWithin(latest, 20_000)) as { error?: unknown };
+      expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
+      expect((await runsOf(handle.workflowId)).length).toBe(2);
+    });
+    expect(fake.calls.finished).toEqual(['failed']);
+  });
 });
+
+/** Resolves with the workflow's outcome, or with 'still running' after `ms`. */
+async function outcomeWithin(handle: WorkflowHandle, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
+  try {
+    return await Promise.race([
+      handle.result().then(
+        (value: unknown) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Holds the stand-in send attempt until opened; stays open afterwards. */
 function gate() {

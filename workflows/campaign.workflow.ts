@@ -19,6 +19,7 @@ import type { CampaignActivities, SendRecipientsResult } from './campaign.activi
 import {
   campaignStatusKey,
   countsChangedSignal,
+  isAutomaticActor,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -84,7 +85,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
         ? 'scheduled'
         : 'launching';
   let sendScope: CancellationScope | undefined;
-  let failure: string | null = null;
+  /** Why the campaign must fail; carried across continue-as-new until it has closed. */
+  let failure: string | null = input.carried?.failure ?? null;
   let signals = 0;
   let retryRequested = false;
   /** Set while the campaign closes: updates are refused from then on. */
@@ -110,7 +112,16 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     showDetails();
   };
   const requestPause = (reason: string | null, actor: string | null) => {
-    if (state.paused) return;
+    if (state.paused) {
+      // An operator's pause of a campaign the engine or a template paused takes over, so that
+      // the template's approval (which resumes only its own pause) leaves it paused.
+      if (isAutomaticActor(state.actor) && !isAutomaticActor(actor)) {
+        state.reason = reason;
+        state.actor = actor;
+        showDetails();
+      }
+      return;
+    }
     state.paused = true;
     state.reason = reason;
     state.actor = actor;
@@ -136,11 +147,15 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     (req) => {
       signals += 1;
       if (!state.paused) return;
+      if (req?.ifPausedBy !== undefined && state.actor !== req.ifPausedBy) return;
       state.paused = false;
       state.reason = req?.reason ?? null;
       state.actor = req?.actor ?? 'operator';
     },
-    { description: 'Resume a paused campaign where it stopped. Optional {"reason", "actor"}.' },
+    {
+      description:
+        'Resume a paused campaign where it stopped. Optional {"reason", "actor", "ifPausedBy"} (only if paused by that actor).',
+    },
   );
   setHandler(
     countsChangedSignal,
@@ -250,7 +265,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
       if (rollOverDue()) {
         await condition(allHandlersFinished);
         if (retryRequested) state.phase = 'sending';
-        return await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+        return await continueAsNew<typeof campaignWorkflow>({
+          ...input,
+          carried: { ...state, failure },
+        });
       }
       if (state.paused) {
         setStatus('paused');
@@ -297,6 +315,17 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
         const result = await send();
         if (!result) continue;
         adopt(result.snapshot);
+        if (result.stop === 'lost' && result.closed) {
+          // Started for a retry that found nothing to retry: the campaign closed before this run.
+          closing = true;
+          await condition(allHandlersFinished);
+          if (retryRequested) {
+            closing = false;
+            continue;
+          }
+          setStatus(result.closed);
+          return state.snapshot;
+        }
         state.resumeAt = result.stop === 'wait' ? result.resumeAt : null;
         if (result.interrupted.toUnknown > 0 || result.snapshot.counts.unknown > 0) {
           state.nextUnknownExpiryAt ??= Date.now() + input.unknownWindowMs;
@@ -305,7 +334,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
           if (result.fatal.action === 'fail') failure ??= result.fatal.reason;
           else {
             const prefix = result.fatal.action === 'halt' ? 'sender halted: ' : '';
-            requestPause(`${prefix}${result.fatal.reason}`, 'engine');
+            requestPause(`${prefix}${result.fatal.reason}`, result.fatal.actor ?? 'engine');
           }
           continue;
         }

@@ -51,4 +51,20 @@ export interface DripActivities {
     status: 'completed' | 'exited';
     reason: string | null;
   }): Promise<void>;
+  /**
+   * Writes the enrolment's position for its sequence's runner (which advances it from then on)
+   * and wakes the runner.
+   */
+  handOver(input: {
+    workflowId: string;
+    /** The step to enter (`ready`), or whose visit's message is to be sent (`send`). */
+    step: string | null;
+    phase: 'ready' | 'send';
+    visits: Record<string, number>;
+    enrolledAt: number;
+    lastRowId: number | null;
+    lastSentAt: number | null;
+    messages: number;
+    events: { kind: 'reply' | 'read' | 'button' | 'opt_out'; payload?: string; at: number }[];
+  }): Promise<void>;
 }

@@ -45,6 +45,14 @@ const HOLD_RECHECK_MS = 60_000;
  * the enrolment sat out the full recheck interval.
  */
 const RESUME_WHILE_ASKING_PATCH = 'drip-resume-while-asking';
+/**
+ * Enrolments are advanced in batches by their sequence's runner now: an enrolment still run by
+ * this workflow hands its position over at its next step (or its next send, under the same send
+ * key, so a message is never sent twice) and ends here. Histories recorded before replay as
+ * they ran.
+ */
+const HAND_OVER_PATCH = 'drip-hand-over-to-runner';
+const HANDED_OVER = Symbol('handed over');
 
 const durationMs = (d: { seconds?: number; minutes?: number; hours?: number; days?: number }) =>
   ((d.days ?? 0) * 86_400 + (d.hours ?? 0) * 3_600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0)) *
@@ -102,6 +110,22 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
     state.exitReason = reason;
     return state;
   };
+  /** Hands the enrolment to its sequence's runner: at the step to enter, or at this visit's send. */
+  const handOver = async (phase: 'ready' | 'send') => {
+    await local.handOver({
+      workflowId,
+      step: def.steps[pos.step]?.id ?? null,
+      phase,
+      visits: pos.visits,
+      enrolledAt: pos.enrolledAt,
+      lastRowId: pos.lastRowId,
+      lastSentAt,
+      messages: state.messages,
+      events: pos.events.filter((e) => e.kind !== 'opt_out'),
+    });
+    state.exitReason = 'handed over to the sequence runner';
+    return state;
+  };
 
   /** Sends the step's message, waiting (durably) through holds, quiet hours and retries. */
   const send = async (step: Extract<SequenceStep, { type: 'send' }>, visit: number) => {
@@ -109,6 +133,7 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
     for (;;) {
       const resumesBefore = resumes;
       const r = await acts.sendStep({ workspaceId, sequenceId, contactId, step, sendKey });
+      if (patched(HAND_OVER_PATCH)) return HANDED_OVER;
       switch (r.kind) {
         case 'sent':
           pos.lastRowId = r.rowId;
@@ -143,6 +168,7 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
     while (pos.step >= 0 && pos.step < def.steps.length) {
       const stop = stopReason();
       if (stop) return await finish('exited', stop);
+      if (patched(HAND_OVER_PATCH)) return await handOver('ready');
       if (workflowInfo().continueAsNewSuggested) {
         await condition(() => true);
         return await continueAsNew<typeof dripWorkflow>({ ...input, carried: pos });
@@ -160,6 +186,7 @@ export async function dripWorkflow(input: DripWorkflowInput): Promise<DripState>
       switch (step.type) {
         case 'send': {
           const failed = await send(step, visit);
+          if (failed === HANDED_OVER) return await handOver('send');
           if (failed) return await finish('exited', `send failed: ${failed}`);
           pos.step = at(step.next, following(i));
           break;

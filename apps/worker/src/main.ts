@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfigOrExit } from '#libs/config';
 import { createLogger, freePort, temporalLogger } from '#libs/observability';
 import {
   CampaignRepository,
-  DripSendRepository,
   ContactListRepository,
   ContactRepository,
+  EnrolmentJobRepository,
+  EnrolmentRepository,
   LaunchChecks,
+  MediaRepository,
   MikroORM,
   ormOptions,
   RateLimitRepository,
@@ -17,13 +20,16 @@ import {
   SettingsRepository,
   TemplateRepository,
 } from '#libs/persistence';
+import { SequenceRunnerLifecycle } from '#libs/temporal';
 import { createCampaignActivities } from './activities/campaign.activities.js';
 import { createDripActivities } from './activities/drip.activities.js';
 import { createScheduleActivities } from './activities/schedule.activities.js';
+import { createSequenceRunnerActivities } from './activities/sequence-runner.activities.js';
 import { startWorkerHttp } from './observability/worker-http.js';
 import { WorkerMetrics } from './observability/worker-metrics.js';
 import { sendSettings } from './sending/send-settings.js';
-import { WhatsAppAccounts } from './sending/whatsapp-accounts.js';
+import { WhatsAppAccounts } from '#libs/whatsapp';
+import { createTemplateSyncActivities } from './activities/template-sync.activities.js';
 import { workerConfigSchema } from './worker.config.js';
 
 const config = loadConfigOrExit(workerConfigSchema, 'worker');
@@ -53,6 +59,19 @@ const whatsapp = new WhatsAppAccounts(settings, {
 });
 
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+// A client of its own, for waking a sequence's runner when an enrolment hands over to it.
+const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const runners = new SequenceRunnerLifecycle(
+  new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+  config.TEMPORAL_TASK_QUEUE,
+  {
+    unknownWindowMs: config.CAMPAIGN_UNKNOWN_WINDOW_MS,
+    maxSignalsPerRun: config.CAMPAIGN_MAX_SIGNALS_PER_RUN,
+  },
+);
+const sequences = new SequenceRepository(orm.em);
+const templates = new TemplateRepository(orm.em);
+const enrolments = new EnrolmentRepository(orm.em);
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -73,25 +92,29 @@ const worker = await Worker.create({
       sendSettings: sendSettings(config),
       defaultSenderRate: config.SENDER_DEFAULT_RATE,
       metrics,
+      sequences: {
+        feeder: { enrolments, sequences, templates },
+        feederSettings: { batch: 500, everyMs: 200, feedBudgetMs: 1_000 },
+      },
     }),
+    ...createSequenceRunnerActivities({ sequences, jobs: new EnrolmentJobRepository(orm.em) }),
+    // Enrolments still run by their per-contact workflow hand over to their sequence's runner.
     ...createDripActivities({
-      drips: new DripSendRepository(orm.em),
-      sequences: new SequenceRepository(orm.em),
-      templates: new TemplateRepository(orm.em),
-      queue: new SendQueueRepository(orm.em),
-      rateLimits: new RateLimitRepository(orm.em),
-      whatsapp,
-      sendSettings: sendSettings(config),
-      defaultSenderRate: config.SENDER_DEFAULT_RATE,
+      enrolments,
+      sequences,
+      wakeRunner: (sequenceId, workspaceId) => runners.wake(sequenceId, workspaceId),
     }),
+    // The template sync schedule pulls each account's templates from Meta.
+    ...createTemplateSyncActivities({ settings, templates, whatsapp }),
     // Each run of a recurring campaign stores its campaign after a launch's checks.
     ...createScheduleActivities({
       campaigns,
       checks: new LaunchChecks(
         settings,
-        new TemplateRepository(orm.em),
+        templates,
         new ContactRepository(orm.em),
         new ContactListRepository(orm.em),
+        new MediaRepository(orm.em),
       ),
     }),
   },
@@ -120,5 +143,6 @@ logger.info(
 await worker.run();
 http.close();
 await connection.close();
+await clientConnection.close();
 await orm.close();
 logger.info('worker stopped');

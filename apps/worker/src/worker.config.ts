@@ -6,6 +6,7 @@ import {
   portSchema,
   temporalSettings,
   whatsappSettings,
+  workflowSettings,
 } from '#libs/config';
 
 const ms = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
@@ -16,6 +17,7 @@ export const workerConfigSchema = z.object({
   ...whatsappSettings.shape,
   ...encryptionSettings.shape,
   ...logSettings.shape,
+  ...workflowSettings.shape,
   /** `/metrics` and `/health` of this worker. */
   WORKER_HTTP_PORT: portSchema.default(9464),
   /** Where that listener binds; set 0.0.0.0 for a scraper on another machine. */

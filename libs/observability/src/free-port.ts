@@ -4,9 +4,12 @@ import { createServer } from 'node:net';
 const handedOut = new Set<number>();
 
 /** A TCP port on 127.0.0.1 that nothing listens on now, never one this process handed out. */
-export async function freePort(): Promise<number> {
+export async function freePort(options: { below?: number } = {}): Promise<number> {
   for (;;) {
-    const port = await askTheSystem();
+    const port = options.below
+      ? await tryPort(10_000 + Math.floor(Math.random() * (options.below - 10_000)))
+      : await askTheSystem();
+    if (port === undefined) continue;
     if (!handedOut.has(port)) {
       handedOut.add(port);
       return port;
@@ -15,11 +18,18 @@ export async function freePort(): Promise<number> {
 }
 
 function askTheSystem(): Promise<number> {
+  return tryPort(0) as Promise<number>;
+}
+
+/** Listens on `wanted` (0: any) and closes again: the port, or undefined when it is taken. */
+function tryPort(wanted: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on('error', (err: NodeJS.ErrnoException) =>
+      wanted && err.code === 'EADDRINUSE' ? resolve(undefined) : reject(err),
+    );
+    server.listen(wanted, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });

@@ -8,8 +8,8 @@ import {
 import type { CampaignActivities } from '#workflows/campaign.activities';
 import type { WorkerMetrics } from '../observability/worker-metrics.js';
 import type { SendSettings } from '../sending/send-session.js';
-import type { WhatsAppAccounts } from '../sending/whatsapp-accounts.js';
-import { createSendRecipients } from './send-recipients.activity.js';
+import type { WhatsAppAccounts } from '#libs/whatsapp';
+import { createSendRecipients, type SequenceSendDeps } from './send-recipients.activity.js';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
@@ -21,6 +21,8 @@ export interface CampaignActivityDeps {
   /** The rate a sender gets until an operator sets one. */
   defaultSenderRate: number;
   metrics?: WorkerMetrics;
+  /** What the send activity needs for a sequence's ledger: its enrolments feed the session. */
+  sequences?: SequenceSendDeps;
 }
 
 /** Builds the campaign activities from injected services; the worker registers the result. */

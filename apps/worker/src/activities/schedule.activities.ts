@@ -43,12 +43,18 @@ export function createScheduleActivities(deps: ScheduleActivityDeps): ScheduledR
       try {
         const sender = await checks.sender(workspaceId, launch.sender);
         const template = await checks.template(workspaceId, launch.template);
-        const contacts = checks.selection(launch.contacts, template);
-        await checks.contactsNow(workspaceId, contacts);
+        const media = await checks.mediaOptions(workspaceId, [launch.defaults]);
+        const frozen = checks.frozenTemplate(template, launch.defaults, media);
+        const contacts = checks.selection(launch.contacts, template, launch.defaults);
+        await checks.contactsNow(workspaceId, contacts, {
+          model: frozen.templateModel,
+          defaults: launch.defaults,
+          media,
+        });
         await campaigns.create(
           {
             ...base,
-            templateParameters: template.variables.length,
+            ...frozen,
             senderPhoneNumberId: sender,
             contacts,
           },

@@ -2,7 +2,7 @@ import { WhatsAppApiError, WhatsAppTransportError } from '#libs/whatsapp';
 import { judgeSend, type VerdictPolicy } from './send-outcome.js';
 
 const policy: VerdictPolicy = { maxAttempts: 3, throttledRetryMs: 1_000, random: () => 0 };
-const row = (attempts = 1) => ({ id: 7, attempts });
+const row = (attempts = 1) => ({ id: 7, attempts, slotAt: 1_000 });
 const api = (code: number, status = 400, retryAfterMs?: number) =>
   new WhatsAppApiError(
     status,
@@ -17,7 +17,7 @@ const api = (code: number, status = 400, retryAfterMs?: number) =>
 describe('judgeSend', () => {
   it('records an accepted send with its message id', () => {
     expect(judgeSend(row(), { wamid: 'wamid.1' }, policy)).toEqual({
-      outcome: { id: 7, kind: 'sent', wamid: 'wamid.1' },
+      outcome: { id: 7, slot: 1_000, kind: 'sent', wamid: 'wamid.1' },
     });
   });
 
@@ -27,7 +27,7 @@ describe('judgeSend', () => {
       { error: new WhatsAppTransportError('unknown', 'timed out') },
       policy,
     );
-    expect(v.outcome).toEqual({ id: 7, kind: 'unknown', message: 'timed out' });
+    expect(v.outcome).toEqual({ id: 7, slot: 1_000, kind: 'unknown', message: 'timed out' });
   });
 
   it('retries a send that never left, and fails it once the attempts are used up', () => {

@@ -1,12 +1,15 @@
 import { pairRateDelayMs, retryDelayMs } from '#libs/domain';
 import type { SendOutcome } from '#libs/persistence';
 import { WhatsAppApiError, WhatsAppTransportError } from '#libs/whatsapp';
+import { TemplateValuesError } from './template-message.js';
 
 /** What stops a campaign's sending at once. */
 export interface SendStop {
   action: 'pause' | 'fail' | 'halt';
   code: number | null;
   reason: string;
+  /** The refusal is of the message's template (paused, disabled, gone), not of the sender. */
+  template?: boolean;
 }
 
 export interface Verdict {
@@ -34,25 +37,30 @@ const describe = (err: unknown) => (err instanceof Error ? err.message : String(
  * campaign, by error class (see shared/whatsapp-cloud-api.md).
  */
 export function judgeSend(
-  row: { id: number; attempts: number },
+  row: { id: number; attempts: number; slotAt: number },
   result: { wamid: string } | { error: unknown },
   policy: VerdictPolicy,
 ): Verdict {
-  if ('wamid' in result) return { outcome: { id: row.id, kind: 'sent', wamid: result.wamid } };
+  const of = { id: row.id, slot: row.slotAt };
+  if ('wamid' in result) return { outcome: { ...of, kind: 'sent', wamid: result.wamid } };
   const err = result.error;
   const message = describe(err);
   const retryOrFail = (delayMs: number, code: number | null): Verdict =>
     row.attempts < policy.maxAttempts
-      ? { outcome: { id: row.id, kind: 'retry', delayMs, refund: false, code, message } }
-      : { outcome: { id: row.id, kind: 'failed', cls: 'transient', code, message } };
+      ? { outcome: { ...of, kind: 'retry', delayMs, refund: false, code, message } }
+      : { outcome: { ...of, kind: 'failed', cls: 'transient', code, message } };
 
   if (err instanceof WhatsAppTransportError) {
-    if (err.outcome === 'unknown') return { outcome: { id: row.id, kind: 'unknown', message } };
+    if (err.outcome === 'unknown') return { outcome: { ...of, kind: 'unknown', message } };
     return retryOrFail(retryDelayMs(row.attempts, undefined, policy.random), null);
+  }
+  if (err instanceof TemplateValuesError) {
+    // Nothing left: the values cannot make this message, now or on a retry.
+    return { outcome: { ...of, kind: 'failed', cls: 'permanent', code: null, message } };
   }
   if (!(err instanceof WhatsAppApiError)) {
     // Not a provider answer: the request may or may not have left, so it is not repeated.
-    return { outcome: { id: row.id, kind: 'unknown', message } };
+    return { outcome: { ...of, kind: 'unknown', message } };
   }
   const code = err.code ?? null;
   const cls = err.classification;
@@ -60,7 +68,7 @@ export function judgeSend(
     case 'throttled':
       return {
         outcome: {
-          id: row.id,
+          ...of,
           kind: 'retry',
           delayMs: Math.max(policy.throttledRetryMs, err.retryAfterMs ?? 0),
           refund: true,
@@ -77,22 +85,27 @@ export function judgeSend(
     }
     case 'permanent':
       return {
-        outcome: { id: row.id, kind: 'failed', cls: 'permanent', code, message },
+        outcome: { ...of, kind: 'failed', cls: 'permanent', code, message },
         suppress: cls.suppress,
       };
     case 'parameter':
       return {
-        outcome: { id: row.id, kind: 'failed', cls: 'permanent', code, message },
+        outcome: { ...of, kind: 'failed', cls: 'permanent', code, message },
         parameterError: true,
       };
     case 'campaign':
       return {
-        outcome: { id: row.id, kind: 'release' },
-        stop: { action: cls.campaignAction ?? 'fail', code, reason: message },
+        outcome: { ...of, kind: 'release' },
+        stop: {
+          action: cls.campaignAction ?? 'fail',
+          code,
+          reason: message,
+          ...(cls.template ? { template: true } : {}),
+        },
       };
     case 'sender':
       return {
-        outcome: { id: row.id, kind: 'release' },
+        outcome: { ...of, kind: 'release' },
         stop: { action: 'halt', code, reason: message },
       };
   }

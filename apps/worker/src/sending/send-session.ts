@@ -6,6 +6,9 @@ import type {
   SendOutcome,
   SendQueueRepository,
 } from '#libs/persistence';
+
+const templateKey = (row: ClaimedRecipient) =>
+  `${row.templateName ?? ''}\0${row.templateLanguage ?? ''}`;
 import { judgeSend, type SendStop, type Verdict, type VerdictPolicy } from './send-outcome.js';
 
 /**
@@ -28,6 +31,27 @@ export interface SendSettings extends ClaimSettings, VerdictPolicy {
   parameterBreaker: number;
 }
 
+/**
+ * What feeds a session rows as it goes: a sequence's runner advances its due enrolments, whose
+ * messages become rows of the ledger the session sends. Called every `everyMs` at most, and
+ * when the session runs out of rows; answers when the next enrolment is due (database clock).
+ */
+export interface SessionFeeder {
+  everyMs: number;
+  feed(): Promise<{ nextDueAt: number | null }>;
+}
+
+/**
+ * For a ledger whose messages each name their template (a sequence's): a template the provider
+ * refuses (paused, disabled, gone) stops only that template's messages, never the session.
+ */
+export interface TemplateRefusals {
+  /** Called once per template and session; applies the refusal to its other waiting rows. */
+  refused(template: { name: string; language: string }, stop: SendStop): Promise<void>;
+  /** How long a paused template's messages wait before they are tried again. */
+  pausedRetryMs: number;
+}
+
 export interface SendSessionDeps {
   queue: Pick<SendQueueRepository, 'claim' | 'extendPermit' | 'record' | 'dbNow'>;
   rateLimits: Pick<RateLimitRepository, 'throttle' | 'halt'>;
@@ -42,6 +66,10 @@ export interface SendSessionDeps {
   /** Recipients who asked not to get marketing messages (131050). */
   onSuppress?: (row: ClaimedRecipient) => void;
   observe?: SessionObserver;
+  feeder?: SessionFeeder;
+  templates?: TemplateRefusals;
+  /** Outcomes wake the enrolments waiting for these messages (a sequence's ledger). */
+  wakeEnrolments?: boolean;
 }
 
 /** What metrics see of a session. */
@@ -104,6 +132,12 @@ export class SendSession {
   private haltSender = false;
   private parameterRun = 0;
   private successes = 0;
+  /** Templates the provider refused in this session (`name\0language`), with the refusal. */
+  private readonly refusedTemplates = new Map<string, SendStop>();
+  private readonly pendingHooks = new Set<Promise<void>>();
+  private feeding: Promise<void> | undefined;
+  /** Outcomes were written since the last feed began: enrolments may have become due. */
+  private recordedSinceFeed = false;
   readonly stats: SessionStats = {
     dispatched: 0,
     sent: 0,
@@ -127,6 +161,11 @@ export class SendSession {
     let clockAt = 0;
     let throttleAt = Date.now() + THROTTLE_REPORT_MS;
     let flushAt = Date.now() + s.flushEveryMs;
+    const feeder = this.deps.feeder;
+    let feedAt = 0;
+    /** When the feeder's next enrolment is due (local clock); null: none is. */
+    let feedDueAt: number | null = null;
+    let feedFailure: Error | undefined;
     try {
       if (signal.aborted) this.stop('cancelled');
       while (!this.stopReason) {
@@ -135,6 +174,27 @@ export class SendSession {
           await this.syncClock();
           clockAt = local + CLOCK_REFRESH_MS;
         }
+        if (feeder && !this.feeding && local >= feedAt) {
+          // Beside the sends, never in their way: the loop goes on reserving meanwhile.
+          this.recordedSinceFeed = false;
+          this.feeding = feeder
+            .feed()
+            .then(({ nextDueAt }) => {
+              feedDueAt = nextDueAt === null ? null : this.localTime(nextDueAt);
+              // New rows may be there now.
+              exhausted = false;
+              nextClaimAt = Math.min(nextClaimAt, Date.now());
+            })
+            .finally(() => {
+              this.feeding = undefined;
+              feedAt = Date.now() + feeder.everyMs;
+              this.wake?.();
+            });
+          this.feeding.catch((err: unknown) => {
+            feedFailure ??= err instanceof Error ? err : new Error(String(err));
+          });
+        }
+        if (feedFailure) throw feedFailure;
         const budgetOver = local - started > s.budgetMs;
         const tail = this.queue.at(-1)?.slotAt ?? -Infinity;
         const idle = this.queue.length === 0 && this.inFlight.size === 0;
@@ -159,8 +219,9 @@ export class SendSession {
             this.queue.sort((a, b) => a.slotAt - b.slotAt);
             this.schedulePump();
           } else if (result.kind === 'wait') {
-            const until = this.localTime(result.until);
-            if (idle && until - Date.now() > s.idleReturnMs) {
+            const until = Math.min(this.localTime(result.until), feedDueAt ?? Infinity);
+            if (feeder && idle && this.recordedSinceFeed && !this.feeding) feedAt = Date.now();
+            else if (idle && !this.feeding && until - Date.now() > s.idleReturnMs) {
               resumeAt = until;
               this.stop('wait');
               break;
@@ -170,13 +231,27 @@ export class SendSession {
             // away when the rest wait for a send window.
             nextClaimAt = idle ? until : Math.min(until, Date.now() + IN_FLIGHT_RECHECK_MS);
           } else if (result.kind === 'empty') {
-            if (idle) {
-              this.stop('done');
+            const dueSoon = feedDueAt !== null && feedDueAt - Date.now() <= s.idleReturnMs;
+            if (idle && feeder && (this.feeding || this.recordedSinceFeed)) {
+              // Enrolments are being advanced, or outcomes written since the last feed may have
+              // made some due: feed (again) before deciding nothing is left.
+              if (!this.feeding) feedAt = Date.now();
+              nextClaimAt = Date.now() + IN_FLIGHT_RECHECK_MS;
+            } else if (idle && dueSoon) {
+              // An enrolment is due soon: feed then, and claim what it enqueues.
+              feedAt = Math.min(feedAt, feedDueAt!);
+              nextClaimAt = Math.max(Date.now(), feedAt);
+            } else if (idle) {
+              resumeAt = feedDueAt;
+              this.stop(feedDueAt === null ? 'done' : 'wait');
               break;
             }
             exhausted = true;
           } else if (result.kind === 'halted') {
             this.stop('fatal', { action: 'halt', code: null, reason: result.reason });
+            break;
+          } else if (result.kind === 'stopped') {
+            this.stop('fatal', result.stop);
             break;
           } else {
             this.stop('lost');
@@ -203,7 +278,8 @@ export class SendSession {
           throttleAt = Date.now() + THROTTLE_REPORT_MS;
         }
         const mayClaim = !budgetOver && (!exhausted || idle);
-        await this.nap(this.nextWakeAt(mayClaim ? nextClaimAt : Infinity, flushAt));
+        const wakeAt = this.nextWakeAt(mayClaim ? nextClaimAt : Infinity, flushAt);
+        await this.nap(feeder && !this.feeding ? Math.min(wakeAt, feedAt) : wakeAt);
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -211,6 +287,8 @@ export class SendSession {
       this.releaseQueued();
       while (this.inFlight.size) await Promise.all([...this.inFlight]);
       await this.flush();
+      await Promise.all([...this.pendingHooks]);
+      await this.feeding?.catch(() => undefined);
       await this.reportThrottling();
       if (this.haltSender && this.fatal) {
         await this.deps.rateLimits.halt(this.deps.senderKey, this.fatal.reason);
@@ -238,7 +316,12 @@ export class SendSession {
         // Missed (a stalled process): it goes back for a new slot instead of going out late.
         this.stats.late += 1;
         this.deps.observe?.missed(row);
-        this.outcomes.push({ id: row.id, kind: 'release' });
+        this.outcomes.push({ id: row.id, slot: row.slotAt, kind: 'release' });
+        continue;
+      }
+      const refused = this.refusedTemplates.get(templateKey(row));
+      if (refused) {
+        this.outcomes.push(this.refusedOutcome(row, refused));
         continue;
       }
       this.dispatch(row);
@@ -300,9 +383,48 @@ export class SendSession {
       }
     }
     if (verdict.stop) {
+      if (verdict.stop.template && this.deps.templates && row.templateName) {
+        this.refuseTemplate(row, verdict.stop);
+        return;
+      }
       if (verdict.stop.action === 'halt') this.haltSender = true;
       this.stop('fatal', verdict.stop);
     }
+  }
+
+  /**
+   * The provider refused a row's template (paused, disabled, gone): that row, and every other
+   * row of the template this session holds, waits (paused) or fails (disabled, gone); the other
+   * templates go on.
+   */
+  private refuseTemplate(row: ClaimedRecipient, stop: SendStop): void {
+    const key = templateKey(row);
+    // The verdict's own outcome (a release) is replaced: last in, so it is the one written.
+    this.outcomes.pop();
+    this.outcomes.push(this.refusedOutcome(row, stop));
+    if (this.refusedTemplates.has(key)) return;
+    this.refusedTemplates.set(key, stop);
+    const hook = this.deps
+      .templates!.refused({ name: row.templateName!, language: row.templateLanguage ?? '' }, stop)
+      .catch((err: Error) =>
+        this.deps.log('warn', `could not hold template ${key}: ${err.message}`),
+      )
+      .finally(() => this.pendingHooks.delete(hook));
+    this.pendingHooks.add(hook);
+  }
+
+  private refusedOutcome(row: ClaimedRecipient, stop: SendStop): SendOutcome {
+    const base = { id: row.id, slot: row.slotAt };
+    return stop.action === 'pause'
+      ? {
+          ...base,
+          kind: 'retry',
+          delayMs: this.deps.templates!.pausedRetryMs,
+          refund: true,
+          code: stop.code,
+          message: `held: ${stop.reason}`,
+        }
+      : { ...base, kind: 'failed', cls: 'permanent', code: stop.code, message: stop.reason };
   }
 
   private stop(reason: SessionStop, fatal?: SendStop): void {
@@ -315,14 +437,16 @@ export class SendSession {
 
   /** Reserved rows not sent yet go back to pending with their attempt given back. */
   private releaseQueued(): void {
-    for (const row of this.queue.splice(0)) this.outcomes.push({ id: row.id, kind: 'release' });
+    for (const row of this.queue.splice(0))
+      this.outcomes.push({ id: row.id, slot: row.slotAt, kind: 'release' });
   }
 
   private async flush(): Promise<void> {
     if (this.outcomes.length === 0) return;
     const batch = this.outcomes;
     this.outcomes = [];
-    await this.deps.queue.record(batch);
+    await this.deps.queue.record(batch, { wakeEnrolments: this.deps.wakeEnrolments });
+    this.recordedSinceFeed = true;
   }
 
   private async reportThrottling(): Promise<void> {
