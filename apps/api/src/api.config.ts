@@ -5,6 +5,8 @@ import {
   httpSettings,
   logSettings,
   temporalSettings,
+  whatsappSettings,
+  workflowSettings,
 } from '#libs/config';
 
 export const apiConfigSchema = z.object({
@@ -13,6 +15,8 @@ export const apiConfigSchema = z.object({
   ...httpSettings.shape,
   ...logSettings.shape,
   ...encryptionSettings.shape,
+  ...workflowSettings.shape,
+  ...whatsappSettings.shape,
   /** The Temporal Web UI operators use, linked from the API's root. */
   TEMPORAL_UI_URL: z.url().optional(),
   JWT_SECRET: z
@@ -49,6 +53,11 @@ export const apiConfigSchema = z.object({
     .string()
     .regex(/^\d{1,32}$/, 'must be the numeric phone-number id')
     .optional(),
+  /** That account's WhatsApp Business Account id: templates are synced from it. */
+  WHATSAPP_WABA_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be the numeric WhatsApp Business Account id')
+    .optional(),
   /** Further phone-number ids of that account, comma-separated. */
   WHATSAPP_PHONE_NUMBER_IDS: z
     .string()
@@ -68,7 +77,7 @@ export const apiConfigSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   IMPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120_000),
-  /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  /** /metrics on the API answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off. */
   METRICS_TOKEN: z.string().min(16).optional(),
   CORS_ORIGINS: z
     .string()
@@ -89,14 +98,15 @@ export const apiConfigSchema = z.object({
     .int()
     .min(0)
     .default(24 * 3600_000),
-  /** How long a send whose answer was lost waits for a status before it fails as unknown_outcome. */
-  CAMPAIGN_UNKNOWN_WINDOW_MS: z.coerce
+  /**
+   * How often a Temporal Schedule syncs every account's templates from Meta (milliseconds; 0
+   * turns the schedule off). Template webhooks update a template at once in between.
+   */
+  TEMPLATE_SYNC_INTERVAL_MS: z.coerce
     .number()
     .int()
-    .min(0)
+    .refine((v) => v === 0 || v >= 60_000, 'must be 0 (off) or at least 60000 (a minute)')
     .default(15 * 60_000),
-  /** Signals one workflow run takes before continuing as new (Temporal refuses more than 10,000). */
-  CAMPAIGN_MAX_SIGNALS_PER_RUN: z.coerce.number().int().min(10).max(9_000).default(2_000),
   /** Each campaign gets at most one counts signal per this interval. */
   STATUS_SIGNAL_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Largest audience upload accepted, in bytes. */

@@ -5,6 +5,8 @@ import { createLogger, redactUrl } from '#libs/observability';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { ApiConfig } from './api.config.js';
+import { AccountEventsModule } from './account-events/account-events.module.js';
+import { MediaModule } from './media/media.module.js';
 import { AudiencesModule } from './audiences/audiences.module.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -67,6 +69,8 @@ export class AppModule {
         CampaignsModule,
         CampaignSchedulesModule,
         TemplatesModule,
+        AccountEventsModule,
+        MediaModule,
         ContactsModule,
         SequencesModule,
         AudiencesModule,

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '#libs/config';
 import { apiConfigSchema } from './api.config.js';
 import { AppModule } from './app.module.js';
+import { rejectDeepJson } from './http/json-depth.js';
 import { buildOpenApi } from './http/openapi.js';
 
 const config = loadConfigOrExit(apiConfigSchema, 'api');
@@ -19,6 +20,7 @@ const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(c
 });
 app.useLogger(app.get(Logger));
 app.useBodyParser('json', { limit: config.BODY_LIMIT });
+app.use(rejectDeepJson);
 app.use(cookieParser());
 // Behind a reverse proxy the client's address comes from X-Forwarded-For, for the hops trusted.
 if (config.TRUST_PROXY !== undefined) {

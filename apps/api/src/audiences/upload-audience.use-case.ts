@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, parseAudienceMember, type AudienceMember } from '#libs/domain';
+import {
+  DomainError,
+  parseAudienceMember,
+  parseCsvMember,
+  parseMemberValues,
+  type AudienceMember,
+} from '#libs/domain';
 import { AudienceRepository } from '#libs/persistence';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import { csvRecords } from '../http/csv-records.js';
@@ -24,8 +30,11 @@ interface RowError {
  * whatever the size. Each row is checked and normalised; bad rows are reported with their row
  * number and skipped; duplicate numbers are kept once.
  *
- * CSV: a header row whose first column is `phone`; every further column is a template body
- * variable, in order. NDJSON: one `{"phone": "...", "variables": ["..."]}` per line.
+ * CSV: a header row whose first column is `phone`; every further column is a template
+ * parameter named by its header (a parameter key: `first_name`, `button_1_url`…), or for legacy
+ * templates a body variable, in order. NDJSON: one `{"phone": "...", "values": {...}}` (or
+ * `"variables": ["..."]`) per line. Values are checked against a template when a campaign is
+ * launched on the audience, so a row lacking a value is named then, not here.
  */
 @Injectable()
 export class UploadAudienceUseCase {
@@ -49,11 +58,10 @@ export class UploadAudienceUseCase {
     try {
       const limited = readUpload(body, this.config.AUDIENCE_MAX_BYTES);
       for await (const item of format === 'csv' ? csvRows(limited) : ndjsonRows(limited)) {
-        const result =
-          'reason' in item ? item : parseAudienceMember(item.phone, item.variables, item.names);
+        const result = 'reason' in item ? item : parseRow(item);
         if ('member' in result) {
           valid += 1;
-          batch.push(result.member);
+          batch.push({ ...result.member, row: item.row });
           if (batch.length >= BATCH) await flush();
         } else {
           rejected += 1;
@@ -75,8 +83,17 @@ export class UploadAudienceUseCase {
 
 /** A row as read, or why it could not be read. */
 type RawRow =
-  | { row: number; phone: unknown; variables: unknown; names?: string[] }
+  | { row: number; phone: unknown; cells: string[]; names: string[] }
+  | { row: number; phone: unknown; variables: unknown; values: unknown }
   | { row: number; field: string; reason: string };
+
+function parseRow(item: Exclude<RawRow, { reason: string }>) {
+  if ('cells' in item) return parseCsvMember(item.phone, item.cells, item.names);
+  const values = parseMemberValues(item.values);
+  if ('reason' in values) return values;
+  const parsed = parseAudienceMember(item.phone, item.variables);
+  return 'member' in parsed ? { member: { ...parsed.member, values: values.values } } : parsed;
+}
 
 async function* csvRows(input: Readable): AsyncGenerator<RawRow> {
   let header: string[] | undefined;
@@ -96,8 +113,8 @@ async function* csvRows(input: Readable): AsyncGenerator<RawRow> {
       yield {
         row: item.row,
         phone: item.record[0],
-        variables: item.record.slice(1),
-        names: header.slice(1),
+        cells: item.record.slice(1),
+        names: header.slice(1).map((name) => name.trim().toLowerCase()),
       };
     }
   }
@@ -116,6 +133,6 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<RawRow> {
       continue;
     }
     const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-    yield { row, phone: obj.phone, variables: obj.variables };
+    yield { row, phone: obj.phone, variables: obj.variables, values: obj.values };
   }
 }

@@ -78,7 +78,10 @@ export class CampaignSchedulesController {
     const { workspaceId } = principal;
     // What can be known now is checked now; the audience is checked at each run.
     await this.checks.sender(workspaceId, body.sender);
-    await this.checks.template(workspaceId, body.template);
+    this.checks.frozenTemplate(
+      await this.checks.template(workspaceId, body.template),
+      body.defaults,
+    );
     await this.checks.contactList(workspaceId, body.contacts);
 
     const id = randomUUID();

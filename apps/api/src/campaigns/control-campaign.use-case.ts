@@ -27,7 +27,11 @@ export class ControlCampaignUseCase {
     request: { reason?: string; actor: string },
   ) {
     const campaign = await this.campaigns.findInWorkspace(workspaceId, id);
-    if (!campaign) throw new DomainError('not_found', `campaign ${id} not found`);
+    // A sequence's ledger shares the table, not the commands: its runner is steered through
+    // /v1/sequences.
+    if (!campaign || campaign.kind !== 'campaign') {
+      throw new DomainError('not_found', `campaign ${id} not found`);
+    }
     const closed = CLOSED_CAMPAIGN_STATUSES.includes(campaign.status);
     if (command === 'retry-failed') {
       if (['cancelled', 'launching', 'scheduled'].includes(campaign.status)) {

@@ -29,7 +29,11 @@ export class GetCampaignUseCase {
       sendAt: campaign.sendAt ?? null,
       /** The recurring campaign this is a run of. */
       scheduleId: campaign.scheduleId ?? null,
-      totalRecipients: campaign.totalRecipients,
+      // A sequence's ledger grows with every message: its total is what it holds now.
+      totalRecipients:
+        campaign.kind === 'sequence'
+          ? Object.values(snapshot.counts).reduce((a, b) => a + b, 0)
+          : campaign.totalRecipients,
       rejectedRecipients: campaign.rejectedRecipients,
       counts: snapshot.counts,
       byCountry: snapshot.byCountry,

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, normalisePhone, type CreateCampaignInput } from '#libs/domain';
+import {
+  DomainError,
+  normalisePhone,
+  Misfits,
+  recipientIssues,
+  type ValueCheckOptions,
+  type CreateCampaignInput,
+  type TemplateModel,
+} from '#libs/domain';
 import {
   AudienceRepository,
   CampaignRepository,
   LaunchChecks,
   type AudienceRow,
   type StoredContactSelection,
+  type TemplateView,
 } from '#libs/persistence';
 import { CampaignLifecycle, type CampaignSettings } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
@@ -20,6 +29,8 @@ export interface RejectedRecipient {
 
 /** Rejections listed in the response; the count covers all of them. */
 const MAX_REJECTIONS_LISTED = 100;
+/** Uploaded members checked per query at launch. */
+const UPLOAD_CHECK_PAGE = 5_000;
 
 /**
  * Launches a campaign atomically: the workflow `campaign-<id>` starts first, then the campaign
@@ -43,17 +54,31 @@ export class LaunchCampaignUseCase {
   async execute(workspaceId: string, input: CreateCampaignInput) {
     const sender = await this.checks.sender(workspaceId, input.sender);
     const template = await this.checks.template(workspaceId, input.template);
-    const parameters = template.variables.length;
+    const sendBy = input.sendAt ? new Date(input.sendAt) : new Date();
+    const media = await this.checks.mediaOptions(
+      workspaceId,
+      [input.defaults, ...(input.recipients ?? []).map((r) => r.components ?? r.values)],
+      sendBy,
+    );
+    const frozen = this.checks.frozenTemplate(template, input.defaults, media);
     const { audience, rejected } = input.recipients
-      ? this.inlineAudience(input, parameters)
+      ? this.inlineAudience(input, frozen.templateModel, media)
       : { audience: null, rejected: [] };
-    if (input.audienceId) await this.checkUpload(workspaceId, input.audienceId, parameters);
+    if (input.audienceId) {
+      await this.checkUpload(workspaceId, input.audienceId, template, input, sendBy);
+    }
     const contacts: StoredContactSelection | null = input.contacts
-      ? this.checks.selection(input.contacts, template)
+      ? this.checks.selection(input.contacts, template, input.defaults)
       : null;
     // A later send finds the contacts as they are then; a list must exist now all the same.
     if (contacts && input.sendAt) await this.checks.contactList(workspaceId, contacts.filter);
-    else if (contacts) await this.checks.contactsNow(workspaceId, contacts);
+    else if (contacts) {
+      await this.checks.contactsNow(workspaceId, contacts, {
+        model: frozen.templateModel,
+        defaults: input.defaults,
+        media,
+      });
+    }
     const sendAt = input.sendAt ? new Date(input.sendAt) : null;
 
     const id = randomUUID();
@@ -75,7 +100,7 @@ export class LaunchCampaignUseCase {
           name: input.name,
           templateName: input.template.name,
           templateLanguage: input.template.language,
-          templateParameters: parameters,
+          ...frozen,
           senderPhoneNumberId: sender,
           audienceId: input.audienceId ?? null,
           contacts,
@@ -124,31 +149,32 @@ export class LaunchCampaignUseCase {
 
   /**
    * Normalises, and removes duplicate numbers (the first wins); numbers that are not valid are
-   * left out and reported. Every recipient must give the template's variables: one that does
-   * not fails the whole launch before anything is stored or sent.
+   * left out and reported. Every recipient is checked against the template (its values over the
+   * defaults, its legacy list, or its components array): one that does not fit fails the whole
+   * launch, naming the recipient and the parameter, before anything is stored or sent.
    */
-  private inlineAudience(input: CreateCampaignInput, expected: number) {
+  private inlineAudience(
+    input: CreateCampaignInput,
+    model: TemplateModel,
+    media: ValueCheckOptions,
+  ) {
     const audience: AudienceRow[] = [];
     const rejected: RejectedRecipient[] = [];
     const seen = new Set<string>();
     const recipients = input.recipients ?? [];
-    const mismatched = recipients.flatMap((r, index) =>
-      (r.variables ?? []).length === expected
-        ? []
-        : [
-            {
-              field: `recipients.${index}.variables`,
-              reason: `the template takes ${expected} variable(s); ${(r.variables ?? []).length} given`,
-            },
-          ],
-    );
-    if (mismatched.length) {
-      throw new DomainError(
-        'validation_failed',
-        `${mismatched.length} recipient(s) do not match the template's variables; nothing was sent`,
-        mismatched.slice(0, MAX_REJECTIONS_LISTED),
-      );
-    }
+    const misfits = new Misfits(MAX_REJECTIONS_LISTED);
+    recipients.forEach((r, index) => {
+      const own = r.components ?? r.values ?? r.variables;
+      misfits.add(recipientIssues(model, input.defaults, own, media), (issue) => ({
+        field: r.components
+          ? `recipients.${index}.${issue.parameter}`
+          : r.variables
+            ? `recipients.${index}.variables`
+            : `recipients.${index}.values.${issue.parameter}`,
+        reason: r.variables ? `${issue.parameter}: ${issue.reason}` : issue.reason,
+      }));
+    });
+    misfits.throwIfAny('recipient(s)', model);
     recipients.forEach((r, index) => {
       const phone = normalisePhone(r.phone);
       if (!phone) {
@@ -163,7 +189,7 @@ export class LaunchCampaignUseCase {
         audience.push({
           phone: phone.e164,
           country: phone.country,
-          variables: r.variables ?? null,
+          variables: r.components ?? r.values ?? r.variables ?? null,
         });
       }
     });
@@ -177,7 +203,13 @@ export class LaunchCampaignUseCase {
     return { audience, rejected };
   }
 
-  private async checkUpload(workspaceId: string, audienceId: string, expected: number) {
+  private async checkUpload(
+    workspaceId: string,
+    audienceId: string,
+    template: TemplateView,
+    input: CreateCampaignInput,
+    sendBy: Date,
+  ) {
     const upload = await this.audiences.findInWorkspace(workspaceId, audienceId);
     if (!upload) throw new DomainError('not_found', `audience ${audienceId} not found`);
     if (upload.status !== 'ready') {
@@ -188,6 +220,11 @@ export class LaunchCampaignUseCase {
         { field: 'audienceId', reason: 'the uploaded audience has no valid number' },
       ]);
     }
+    if (template.parameterFormat) {
+      await this.checkUploadValues(workspaceId, audienceId, template.model, input.defaults, sendBy);
+      return;
+    }
+    const expected = template.variables.length;
     const mismatched = await this.audiences.variableMismatches(
       audienceId,
       expected,
@@ -203,5 +240,43 @@ export class LaunchCampaignUseCase {
         })),
       );
     }
+  }
+
+  /**
+   * Every member's values (over the defaults) against the template, a page at a time in upload
+   * order: the first misfits are named by their row and parameter.
+   */
+  private async checkUploadValues(
+    workspaceId: string,
+    audienceId: string,
+    model: TemplateModel,
+    defaults: Record<string, string> | undefined,
+    sendBy: Date,
+  ) {
+    if (await this.audiences.membersWithoutRow(audienceId)) {
+      throw new DomainError(
+        'validation_failed',
+        'this audience was uploaded before values by column were kept: upload it again',
+        [{ field: 'audienceId', reason: 'uploaded without its values by column' }],
+      );
+    }
+    const misfits = new Misfits(MAX_REJECTIONS_LISTED);
+    for (let after = -1; ;) {
+      const page = await this.audiences.valuesPage(audienceId, after, UPLOAD_CHECK_PAGE);
+      const media = await this.checks.mediaOptions(
+        workspaceId,
+        [defaults, ...page.map((m) => m.values)],
+        sendBy,
+      );
+      for (const m of page) {
+        misfits.add(recipientIssues(model, defaults, m.values, media), (issue) => ({
+          field: `audience.rows.${m.row}.${issue.parameter}`,
+          reason: `row ${m.row} (${m.phone}): ${issue.reason}`,
+        }));
+      }
+      if (page.length < UPLOAD_CHECK_PAGE) break;
+      after = page[page.length - 1].row;
+    }
+    misfits.throwIfAny('member(s) of the audience', model);
   }
 }

@@ -7,19 +7,24 @@ import {
 } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import {
+  AccountEventRepository,
   AudienceRepository,
   CampaignRepository,
   ContactListRepository,
   ContactRepository,
+  EnrolmentIntakeRepository,
+  EnrolmentJobRepository,
   IdempotencyRepository,
   IdentityRepository,
   LaunchChecks,
+  MediaRepository,
   MikroORM,
   ormOptions,
   RateLimitRepository,
   RecipientRepository,
   SecretBox,
   SecurityRepository,
+  SendQueueRepository,
   SequenceRepository,
   SettingsRepository,
   SuppressionRepository,
@@ -30,7 +35,9 @@ import {
   CampaignSchedules,
   connectTemporalClient,
   DripLifecycle,
+  SequenceRunnerLifecycle,
 } from '#libs/temporal';
+import { WhatsAppAccounts } from '#libs/whatsapp';
 import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
 
@@ -50,6 +57,11 @@ const ORM_REPOSITORIES = [
   ContactListRepository,
   SuppressionRepository,
   SequenceRepository,
+  EnrolmentIntakeRepository,
+  EnrolmentJobRepository,
+  AccountEventRepository,
+  SendQueueRepository,
+  MediaRepository,
 ];
 
 /**
@@ -100,9 +112,28 @@ export class InfrastructureModule implements OnApplicationShutdown {
         {
           provide: DripLifecycle,
           inject: [TEMPORAL_CLIENT],
-          useFactory: (client: Client) => new DripLifecycle(client, config.TEMPORAL_TASK_QUEUE),
+          useFactory: (client: Client) => new DripLifecycle(client),
+        },
+        {
+          provide: SequenceRunnerLifecycle,
+          inject: [TEMPORAL_CLIENT],
+          useFactory: (client: Client) =>
+            new SequenceRunnerLifecycle(client, config.TEMPORAL_TASK_QUEUE, {
+              unknownWindowMs: config.CAMPAIGN_UNKNOWN_WINDOW_MS,
+              maxSignalsPerRun: config.CAMPAIGN_MAX_SIGNALS_PER_RUN,
+            }),
         },
         EnrolmentEvents,
+        {
+          provide: WhatsAppAccounts,
+          inject: [SettingsRepository],
+          useFactory: (settings: SettingsRepository) =>
+            new WhatsAppAccounts(settings, {
+              baseUrl: config.WHATSAPP_API_BASE_URL,
+              apiVersion: config.WHATSAPP_API_VERSION,
+              timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
+            }),
+        },
         {
           provide: CampaignSchedules,
           inject: [TEMPORAL_CLIENT],
@@ -115,13 +146,15 @@ export class InfrastructureModule implements OnApplicationShutdown {
             TemplateRepository,
             ContactRepository,
             ContactListRepository,
+            MediaRepository,
           ],
           useFactory: (
             settings: SettingsRepository,
             templates: TemplateRepository,
             contacts: ContactRepository,
             lists: ContactListRepository,
-          ) => new LaunchChecks(settings, templates, contacts, lists),
+            media: MediaRepository,
+          ) => new LaunchChecks(settings, templates, contacts, lists, media),
         },
       ],
       exports: [
@@ -132,7 +165,9 @@ export class InfrastructureModule implements OnApplicationShutdown {
         SettingsRepository,
         CampaignLifecycle,
         DripLifecycle,
+        SequenceRunnerLifecycle,
         EnrolmentEvents,
+        WhatsAppAccounts,
         CampaignSchedules,
         LaunchChecks,
       ],

@@ -35,18 +35,22 @@ export class ObservabilityController {
 
   @Get('metrics')
   @ApiOperation({
-    summary: 'Prometheus metrics (with METRICS_TOKEN set, Authorization: Bearer <METRICS_TOKEN>)',
+    summary:
+      'Prometheus metrics: Authorization: Bearer <METRICS_TOKEN>; not served when METRICS_TOKEN is unset',
   })
   @ApiProduces('text/plain')
   @Header('cache-control', 'no-store')
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response) {
+    // The API's port faces clients: its metrics (campaign and recipient counts, webhook traffic)
+    // are only for a scraper holding the token, and without one configured there is none.
     const token = this.config.METRICS_TOKEN;
-    if (token) {
-      const given = Buffer.from(authorization ?? '');
-      const expected = Buffer.from(`Bearer ${token}`);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new DomainError('unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>');
-      }
+    if (!token) {
+      throw new DomainError('not_found', 'metrics are off: set METRICS_TOKEN to serve them');
+    }
+    const given = Buffer.from(authorization ?? '');
+    const expected = Buffer.from(`Bearer ${token}`);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new DomainError('unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>');
     }
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

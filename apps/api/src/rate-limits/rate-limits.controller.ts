@@ -7,6 +7,7 @@ import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { openApiSchema } from '../http/openapi.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { HaltRelease } from './halt-release.js';
 
 const senderSchema = z
   .object({
@@ -36,6 +37,7 @@ export class RateLimitsController {
   constructor(
     private readonly limits: RateLimitRepository,
     private readonly settings: SettingsRepository,
+    private readonly halts: HaltRelease,
   ) {}
 
   @Get()
@@ -66,7 +68,10 @@ export class RateLimitsController {
       throw new DomainError('not_found', `sender ${id} is not a number of this workspace`);
     }
     if (body.ratePerSecond !== undefined) await this.limits.set(senderKey(id), body.ratePerSecond);
-    if (body.halted === false) await this.limits.clearHalt(senderKey(id));
+    if (body.halted === false && (await this.limits.clearHalt(senderKey(id)))) {
+      // Lifting a halt resumes what the halt paused; what an operator paused stays paused.
+      await this.halts.resume(principal.workspaceId, { sender: id }, `sender ${id} halt lifted`);
+    }
     return this.one(principal.workspaceId, senderKey(id), 'sender:');
   }
 

@@ -14,9 +14,11 @@ import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import {
+  checkDefaults,
   createSequenceSchema,
   DomainError,
   enrolSchema,
+  safeText,
   sequenceDefinitionSchema,
   sequenceTemplates,
   updateSequenceSchema,
@@ -25,32 +27,38 @@ import {
   type SequenceIssue,
 } from '#libs/domain';
 import {
+  EnrolmentJobRepository,
   SecurityRepository,
   SequenceRepository,
   SettingsRepository,
   TemplateRepository,
 } from '#libs/persistence';
-import { DripLifecycle } from '#libs/temporal';
+import { DripLifecycle, SequenceRunnerLifecycle } from '#libs/temporal';
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { openApiSchema } from '../http/openapi.js';
 import { nextCursor, pageCursor } from '../http/page-cursor.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { EnrolmentEvents } from './enrolment-events.js';
 
 const uuid = (field: string) => new ZodValidationPipe(z.uuid(), field);
+const controlSchema = z
+  .strictObject({ reason: safeText().trim().min(1).max(500).optional() })
+  .optional()
+  .transform((b) => b ?? {});
 const enrolmentsQuery = z.strictObject({
   status: z.enum(['active', 'completed', 'exited']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: pageCursor(z.strictObject({ id: z.string().max(100) })).optional(),
 });
-/** Enrolments started at a time. */
+/** Legacy per-contact workflows signalled at a time. */
 const CONCURRENCY = 32;
-const CONTACT_PAGE = 1_000;
 
 /**
- * Drip sequences: drafts, validation, immutable published versions, enrolment of contacts (one
- * workflow `drip-<sequence>-<contact>` each), pause and resume.
+ * Drip sequences: drafts, validation, immutable published versions, enrolment of contacts
+ * (set-wise; a list or filter of any size as a job), one contact's journey, pause and resume.
+ * Each sequence's enrolments are advanced in batches by its runner, workflow `sequence-<id>`.
  */
 @ApiTags('sequences')
 @Controller('v1/sequences')
@@ -60,6 +68,9 @@ export class SequencesController {
     private readonly templates: TemplateRepository,
     private readonly settings: SettingsRepository,
     private readonly drips: DripLifecycle,
+    private readonly runners: SequenceRunnerLifecycle,
+    private readonly jobs: EnrolmentJobRepository,
+    private readonly events: EnrolmentEvents,
     private readonly security: SecurityRepository,
   ) {}
 
@@ -89,9 +100,17 @@ export class SequencesController {
 
   @Get(':id')
   @Roles('viewer')
-  @ApiOperation({ summary: 'A sequence with its draft and published version' })
+  @ApiOperation({
+    summary:
+      'A sequence with its draft, published version, pause and its enrolments by status, step and phase',
+  })
   async findOne(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
-    return this.found(principal.workspaceId, id);
+    const sequence = await this.found(principal.workspaceId, id);
+    return {
+      ...sequence,
+      runnerWorkflowId: `sequence-${id}`,
+      enrolments: await this.sequences.progress(id),
+    };
   }
 
   @Patch(':id')
@@ -116,10 +135,11 @@ export class SequencesController {
   @ApiOperation({ summary: 'Delete a sequence with no active enrolment' })
   async remove(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
     await this.found(principal.workspaceId, id);
-    if ((await this.sequences.activeWorkflowIds(id)).length) {
+    if (await this.sequences.hasActive(id)) {
       throw new DomainError('conflict', 'the sequence has active enrolments; remove them first');
     }
     await this.sequences.remove(principal.workspaceId, id);
+    await this.runners.stop(id, 'the sequence was deleted');
   }
 
   @Post(':id/validate')
@@ -186,7 +206,7 @@ export class SequencesController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "Enrol contacts (by id, a list or a filter) in the published version; a contact already in the sequence is not enrolled twice, and one that left follows the sequence's re-entry rule",
+      "Enrol contacts in the published version: contactIds at once, set-wise; a list or filter of any size as a job (GET …/enrolment-jobs/{jobId} for its progress). A contact already in the sequence is not enrolled twice, and one that left follows the sequence's re-entry rule",
   })
   @ApiBody({ schema: openApiSchema(enrolSchema) })
   async enrol(
@@ -201,65 +221,51 @@ export class SequencesController {
     }
     const version = sequence.publishedVersion;
     const definition = (await this.sequences.version(id, version))!;
-    const totals = { requested: 0, enrolled: 0, notEnrolled: 0, unknownContacts: [] as string[] };
-    const enrolBatch = async (contactIds: string[]) => {
-      totals.requested += contactIds.length;
-      const claimed = await this.sequences.claimEnrolments(
-        ws,
-        id,
-        version,
-        contactIds,
-        definition.reentry,
-      );
-      totals.notEnrolled += contactIds.length - claimed.length;
-      const failed: string[] = [];
-      for (let i = 0; i < claimed.length; i += CONCURRENCY) {
-        await Promise.all(
-          claimed.slice(i, i + CONCURRENCY).map((contactId) =>
-            this.drips
-              .enrol({
-                workspaceId: ws,
-                sequenceId: id,
-                contactId,
-                version,
-                definition,
-                sequenceName: sequence.name,
-              })
-              .then(
-                () => (totals.enrolled += 1),
-                () => failed.push(contactId),
-              ),
-          ),
-        );
-      }
-      if (failed.length) {
-        await this.sequences.releaseEnrolments(id, failed, 'the workflow could not be started');
-        throw new DomainError(
-          'unavailable',
-          `${failed.length} enrolment(s) could not be started; try again`,
-        );
-      }
+    const answer = {
+      version,
+      requested: 0,
+      enrolled: 0,
+      notEnrolled: 0,
+      unknownContacts: [] as string[],
+      job: null as Awaited<ReturnType<EnrolmentJobRepository['create']>> | null,
     };
     if (body.contactIds) {
       const unique = [...new Set(body.contactIds)];
       const known = await this.sequences.knownContacts(ws, unique);
-      totals.unknownContacts = unique.filter((c) => !known.has(c)).slice(0, 100);
-      if (totals.unknownContacts.length === unique.length) {
+      answer.unknownContacts = unique.filter((c) => !known.has(c)).slice(0, 100);
+      if (known.size === 0) {
         throw new DomainError('not_found', 'none of the contacts exists in this workspace');
       }
-      await enrolBatch(unique.filter((c) => known.has(c)));
+      answer.requested = known.size;
+      answer.enrolled = await this.jobs.enrolContacts(ws, id, version, definition.reentry, [
+        ...known,
+      ]);
+      answer.notEnrolled = known.size - answer.enrolled;
     }
     if (body.listId || body.filter) {
-      const filter = { listId: body.listId, ...body.filter };
-      let after: string | null = null;
-      for (;;) {
-        const ids = await this.sequences.contactIds(ws, filter, after, CONTACT_PAGE);
-        if (ids.length === 0) break;
-        await enrolBatch(ids);
-        after = ids[ids.length - 1];
-      }
+      answer.job = await this.jobs.create({
+        workspaceId: ws,
+        sequenceId: id,
+        version,
+        selection: { listId: body.listId, ...body.filter },
+        createdBy: principal.subject,
+      });
     }
-    return { version, ...totals };
+    await this.runners.wake(id, ws, { jobs: answer.job !== null }, sequence.name);
+    return answer;
+  }
+
+  @Get(':id/enrolment-jobs/:jobId')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'An enrolment job: contacts processed, enrolled and not enrolled' })
+  async job(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Param('jobId', uuid('jobId')) jobId: string,
+  ) {
+    const job = await this.jobs.get(principal.workspaceId, id, jobId);
+    if (!job) throw new DomainError('not_found', `enrolment job ${jobId} not found`);
+    return job;
   }
 
   @Get(':id/enrolments')
@@ -287,6 +293,24 @@ export class SequencesController {
     };
   }
 
+  @Get(':id/enrolments/:contactId')
+  @Roles('viewer')
+  @ApiOperation({
+    summary:
+      "One contact's journey: version, step, due time, what it waits for, and its steps, events and messages in order",
+  })
+  async journey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Param('contactId', uuid('contactId')) contactId: string,
+  ) {
+    await this.found(principal.workspaceId, id);
+    const journey = await this.sequences.journey(principal.workspaceId, id, contactId);
+    if (!journey)
+      throw new DomainError('not_found', `contact ${contactId} was never enrolled here`);
+    return journey;
+  }
+
   @Delete(':id/enrolments/:contactId')
   @Roles('operator')
   @HttpCode(204)
@@ -297,9 +321,13 @@ export class SequencesController {
     @Param('contactId', uuid('contactId')) contactId: string,
   ) {
     await this.found(principal.workspaceId, id);
-    const active = await this.sequences.activeWorkflowIds(id);
-    const workflowId = `drip-${id}-${contactId}`;
-    if (!active.includes(workflowId) || !(await this.drips.remove(workflowId))) {
+    const active = await this.sequences.activeEnrolment(id, contactId);
+    const removed = !active
+      ? false
+      : active.engine === 'runner'
+        ? await this.sequences.exit(active.workflow_id, 'removed')
+        : await this.drips.remove(active.workflow_id);
+    if (!removed) {
       throw new DomainError('not_found', `contact ${contactId} has no active enrolment here`);
     }
   }
@@ -307,10 +335,25 @@ export class SequencesController {
   @Post(':id/pause')
   @Roles('operator')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Hold every enrolment before its next send' })
-  async pause(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
-    await this.found(principal.workspaceId, id);
-    await this.sequences.setPaused(principal.workspaceId, id, true);
+  @ApiOperation({ summary: 'Hold every enrolment: nothing is sent and nothing advances' })
+  @ApiBody({ schema: openApiSchema(controlSchema), required: false })
+  async pause(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Body(new ZodValidationPipe(controlSchema)) body: z.infer<typeof controlSchema>,
+  ) {
+    const sequence = await this.found(principal.workspaceId, id);
+    const actor = `api:${principal.subject}`;
+    await this.sequences.setPaused(principal.workspaceId, id, true, {
+      reason: body.reason ?? null,
+      actor,
+    });
+    await this.runners.pause(
+      id,
+      principal.workspaceId,
+      { reason: body.reason, actor },
+      sequence.name,
+    );
     return this.found(principal.workspaceId, id);
   }
 
@@ -319,11 +362,14 @@ export class SequencesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Release the held enrolments' })
   async resume(@CurrentPrincipal() principal: Principal, @Param('id', uuid('id')) id: string) {
-    await this.found(principal.workspaceId, id);
-    await this.sequences.setPaused(principal.workspaceId, id, false);
-    const active = await this.sequences.activeWorkflowIds(id);
-    for (let i = 0; i < active.length; i += CONCURRENCY) {
-      await Promise.all(active.slice(i, i + CONCURRENCY).map((w) => this.drips.resume(w)));
+    const sequence = await this.found(principal.workspaceId, id);
+    const actor = `api:${principal.subject}`;
+    await this.sequences.setPaused(principal.workspaceId, id, false, { reason: null, actor });
+    await this.runners.resume(id, principal.workspaceId, { actor }, sequence.name);
+    // Enrolments still run by their per-contact workflow hold until told.
+    const legacy = await this.sequences.legacyWorkflowIds(id);
+    for (let i = 0; i < legacy.length; i += CONCURRENCY) {
+      await Promise.all(legacy.slice(i, i + CONCURRENCY).map((w) => this.drips.resume(w)));
     }
     return this.found(principal.workspaceId, id);
   }
@@ -352,8 +398,17 @@ export class SequencesController {
           field: ref.field,
           reason: `template ${ref.name} (${ref.language}) is not registered: POST /v1/templates`,
         });
-      } else {
+      } else if (!template.parameterFormat) {
         for (const v of template.variables) required.add(v);
+      } else {
+        // Every required parameter the step's values do not give is read from the contact.
+        for (const p of template.parameters) {
+          if (p.required && ref.values?.[p.key] === undefined) required.add(p.key);
+        }
+        const field = ref.field.replace(/\.(template|fallbackTemplate)$/, '.values');
+        for (const issue of checkDefaults(template.model, ref.values ?? {})) {
+          issues.push({ field: `${field}.${issue.parameter}`, reason: issue.reason });
+        }
       }
     }
     return { valid: issues.length === 0, issues, requiredAttributes: [...required].sort() };

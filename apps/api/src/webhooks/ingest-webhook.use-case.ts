@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isOptOutPayload, isStopText, normalisePhone, type StatusEventInput } from '#libs/domain';
 import {
+  CampaignRepository,
   ContactRepository,
+  type CampaignStopRequest,
   RateLimitRepository,
   RecipientRepository,
   senderKey,
@@ -9,7 +11,6 @@ import {
   type SuppressionEntry,
 } from '#libs/persistence';
 import { classifyError, type ParsedWebhook } from '#libs/whatsapp';
-import type { CountsChanged } from '#libs/temporal';
 import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 import { StatusSignalBatcher } from './status-signal-batcher.js';
 
@@ -29,6 +30,7 @@ export class IngestWebhookUseCase {
 
   constructor(
     private readonly recipients: RecipientRepository,
+    private readonly campaigns: CampaignRepository,
     private readonly rateLimits: RateLimitRepository,
     private readonly signals: StatusSignalBatcher,
     private readonly contacts: ContactRepository,
@@ -58,29 +60,42 @@ export class IngestWebhookUseCase {
         errorClass: cls === 'transient' || cls === 'throttled' ? 'transient' : 'permanent',
       };
     });
-    const changes = await this.recipients.applyStatusEvents(workspaceId, events);
-
-    const stops = new Map<string, NonNullable<CountsChanged['stop']>>();
-    for (const change of changes) {
-      if (change.status !== 'failed' || change.errorCode === null) continue;
-      const cls = classifyError(change.errorCode, 400);
-      if (cls.kind !== 'campaign' && cls.kind !== 'sender') continue;
-      const action = cls.kind === 'sender' ? 'halt' : (cls.campaignAction ?? 'fail');
-      const reason = `delivery failed with ${change.errorCode}: ${change.errorMessage ?? ''}`;
-      stops.set(change.campaignId, { action, code: change.errorCode, reason });
-      if (action === 'halt') {
-        const sender = webhook.statuses.find((s) => s.wamid === change.wamid)?.phoneNumberId;
-        if (sender) await this.rateLimits.halt(senderKey(sender), reason);
-      }
-    }
-    for (const campaignId of new Set(changes.map((c) => c.campaignId))) {
+    // Stops and halts commit with the statuses that ask for them: a restart of the API or a
+    // lost signal cannot lose them, since the campaign's next claim reads them from there.
+    const stops = new Map<string, CampaignStopRequest>();
+    const changes = await this.recipients.applyStatusEvents(
+      workspaceId,
+      events,
+      async (em, applied) => {
+        stops.clear();
+        for (const change of applied) {
+          if (change.status !== 'failed' || change.errorCode === null) continue;
+          const cls = classifyError(change.errorCode, 400);
+          if (cls.kind !== 'campaign' && cls.kind !== 'sender') continue;
+          const action = cls.kind === 'sender' ? 'halt' : (cls.campaignAction ?? 'fail');
+          const reason = `delivery failed with ${change.errorCode}: ${change.errorMessage ?? ''}`;
+          stops.set(change.campaignId, { action, code: change.errorCode, reason });
+          if (action === 'halt') {
+            const sender = webhook.statuses.find((s) => s.wamid === change.wamid)?.phoneNumberId;
+            if (sender) await this.rateLimits.halt(senderKey(sender), reason, em);
+          }
+        }
+        await this.campaigns.requestStops(em, stops);
+      },
+    );
+    // A sequence's runner learns of its messages' statuses from PostgreSQL; only reads that an
+    // enrolment waits for wake it.
+    for (const campaignId of new Set(
+      changes.filter((c) => c.kind === 'campaign').map((c) => c.campaignId),
+    )) {
       this.signals.mark(campaignId, stops.get(campaignId));
     }
     const optOuts = await this.applyConsent(workspaceId, webhook, changes);
     await this.enrolments.read(
+      workspaceId,
       changes.flatMap((c) =>
-        c.status === 'read' && c.contactId
-          ? [{ sequenceId: c.campaignId, contactId: c.contactId, at: Date.now() }]
+        c.status === 'read' && c.kind === 'sequence'
+          ? [{ rowId: c.id, sequenceId: c.campaignId, contactId: c.contactId, at: Date.now() }]
           : [],
       ),
     );

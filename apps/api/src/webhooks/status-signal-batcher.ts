@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { CampaignRepository } from '#libs/persistence';
 import { CampaignLifecycle, type CountsChanged } from '#libs/temporal';
 import { API_CONFIG, type ApiConfig } from '../api.config.js';
+import { CoalescedCalls } from './coalesced-calls.js';
 
 /**
  * Coalesces webhook activity per campaign and signals each workflow at most once per flush
@@ -11,27 +12,29 @@ import { API_CONFIG, type ApiConfig } from '../api.config.js';
 @Injectable()
 export class StatusSignalBatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(StatusSignalBatcher.name);
-  private dirty = new Map<string, CountsChanged['stop']>();
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly calls: CoalescedCalls<CountsChanged['stop'] | undefined>;
 
   constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) config: ApiConfig,
     private readonly campaigns: CampaignRepository,
     private readonly lifecycle: CampaignLifecycle,
-  ) {}
-
-  mark(campaignId: string, stop?: CountsChanged['stop']): void {
-    this.dirty.set(campaignId, stop ?? this.dirty.get(campaignId));
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.inFlight = this.inFlight.then(() => this.flush());
-    }, this.config.STATUS_SIGNAL_FLUSH_MS);
+  ) {
+    this.calls = new CoalescedCalls(
+      config.STATUS_SIGNAL_FLUSH_MS,
+      (batch) => this.signal(batch),
+      (earlier, later) => later ?? earlier,
+    );
   }
 
-  async flush(): Promise<void> {
-    const batch = this.dirty;
-    this.dirty = new Map();
+  mark(campaignId: string, stop?: CountsChanged['stop']): void {
+    this.calls.mark(campaignId, stop);
+  }
+
+  flush(): Promise<void> {
+    return this.calls.flush();
+  }
+
+  private async signal(batch: Map<string, CountsChanged['stop'] | undefined>): Promise<void> {
     await Promise.all(
       [...batch].map(async ([campaignId, stop]) => {
         try {
@@ -47,11 +50,7 @@ export class StatusSignalBatcher implements OnApplicationShutdown {
     );
   }
 
-  /** Delivers what is pending, but never holds shutdown for long if Temporal is already gone. */
   async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const drained = this.inFlight.then(() => this.flush());
-    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await this.calls.close();
   }
 }

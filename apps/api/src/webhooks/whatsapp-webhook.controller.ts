@@ -13,7 +13,6 @@ import {
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError } from '#libs/domain';
-import { SettingsRepository } from '#libs/persistence';
 import {
   answerVerificationChallenge,
   parseWebhook,
@@ -24,14 +23,18 @@ import {
 import { Public } from '../auth/public.decorator.js';
 import { RateLimit } from '../http/rate-limit.js';
 import { ApiMetrics } from '../observability/api-metrics.js';
+import { AccountSignalsUseCase } from './account-signals.use-case.js';
 import { IngestWebhookUseCase } from './ingest-webhook.use-case.js';
-import { WebhookAccounts } from './webhook-accounts.js';
+import { MAX_WEBHOOK_NUMBERS, WebhookAccounts } from './webhook-accounts.js';
+
+const SIGNATURE_FORMAT = /^sha256=[0-9a-f]{64}$/i;
 
 /**
  * Meta's webhook endpoint: the verification handshake and signed event deliveries. A delivery is
- * routed by the phone-number ids it names to their workspaces and must carry a valid
- * X-Hub-Signature-256 under one of those workspaces' app secrets; events of numbers whose
- * workspace did not sign it are skipped.
+ * routed by the phone-number ids it names (and, for the account fields, by the WhatsApp Business
+ * Account of each entry) to their workspaces and must carry a valid X-Hub-Signature-256 under
+ * one of those workspaces' app secrets; events of numbers or accounts whose workspace did not
+ * sign it are skipped.
  */
 @ApiTags('webhooks')
 @Public()
@@ -42,8 +45,8 @@ export class WhatsAppWebhookController {
 
   constructor(
     private readonly accounts: WebhookAccounts,
-    private readonly settings: SettingsRepository,
     private readonly ingest: IngestWebhookUseCase,
+    private readonly accountSignals: AccountSignalsUseCase,
     private readonly metrics: ApiMetrics,
   ) {}
 
@@ -57,7 +60,12 @@ export class WhatsAppWebhookController {
   @ApiQuery({ name: 'hub.verify_token', required: true, schema: { type: 'string' } })
   @ApiQuery({ name: 'hub.challenge', required: true, schema: { type: 'string' } })
   async verify(@Query() query: Record<string, unknown>): Promise<string> {
-    for (const token of await this.settings.verifyTokens()) {
+    const token = query['hub.verify_token'];
+    if (
+      typeof token === 'string' &&
+      token.length <= 512 &&
+      (await this.accounts.isVerifyToken(token))
+    ) {
       const challenge = answerVerificationChallenge(query, token);
       if (challenge !== null) return challenge;
     }
@@ -81,9 +89,21 @@ export class WhatsAppWebhookController {
   ) {
     const stop = this.metrics.webhookIntake.startTimer();
     try {
+      // Refused before any lookup: nothing is read or decrypted for a request that cannot be
+      // a signed delivery, nor for one naming more numbers than a delivery holds.
+      if (!signature || !SIGNATURE_FORMAT.test(signature) || !req.rawBody) {
+        throw new DomainError('unauthorized', 'missing or malformed X-Hub-Signature-256');
+      }
+      const ids = WebhookAccounts.phoneNumberIds(req.body);
+      if (ids === null) {
+        throw new DomainError(
+          'validation_failed',
+          `a delivery names at most ${MAX_WEBHOOK_NUMBERS} phone-number ids (entry[].changes[].value.metadata.phone_number_id)`,
+        );
+      }
       const signedBy = new Set<string>();
       const accountOf = new Map<string, string>();
-      for (const id of WebhookAccounts.phoneNumberIds(req.body)) {
+      for (const id of ids) {
         const account = await this.accounts.of(id);
         if (!account) continue;
         accountOf.set(id, account.workspaceId);
@@ -91,7 +111,17 @@ export class WhatsAppWebhookController {
           signedBy.add(account.workspaceId);
         }
       }
-      if (signedBy.size === 0) {
+      // Account fields (template status, quality, restrictions) name no number: the entry's id,
+      // the WhatsApp Business Account, routes them.
+      const wabaOf = new Map<string, string>();
+      for (const id of WebhookAccounts.wabaIds(req.body)) {
+        const account = await this.accounts.ofWaba(id);
+        if (!account) continue;
+        if (verifyWebhookSignature(req.rawBody, signature, account.appSecret)) {
+          wabaOf.set(id, account.workspaceId);
+        }
+      }
+      if (signedBy.size === 0 && wabaOf.size === 0) {
         throw new DomainError(
           'unauthorized',
           'missing or invalid X-Hub-Signature-256 for the numbers this delivery names',
@@ -123,6 +153,18 @@ export class WhatsAppWebhookController {
         });
         applied += result.applied;
       }
+      let accountEvents = 0;
+      for (const [wabaId, workspaceId] of wabaOf) {
+        const ofWaba = <E extends { wabaId: string | undefined }>(list: E[]) =>
+          list.filter((e) => e.wabaId === wabaId);
+        accountEvents += await this.accountSignals.execute(workspaceId, wabaId, {
+          templateStatuses: ofWaba(webhook.templateStatuses),
+          templateQualities: ofWaba(webhook.templateQualities),
+          templateCategories: ofWaba(webhook.templateCategories),
+          phoneNumberQualities: ofWaba(webhook.phoneNumberQualities),
+          accountUpdates: ofWaba(webhook.accountUpdates),
+        });
+      }
       const routed = (e: { phoneNumberId: string | undefined }) =>
         e.phoneNumberId !== undefined && signedBy.has(accountOf.get(e.phoneNumberId) ?? '');
       unrouted =
@@ -132,11 +174,24 @@ export class WhatsAppWebhookController {
       if (unrouted) {
         this.logger.warn(`skipped ${unrouted} event(s) of numbers this signature does not cover`);
       }
+      const accountTotal =
+        webhook.templateStatuses.length +
+        webhook.templateQualities.length +
+        webhook.templateCategories.length +
+        webhook.phoneNumberQualities.length +
+        webhook.accountUpdates.length;
+      this.metrics.webhookEvents.inc({ kind: 'account' }, accountTotal);
+      if (accountTotal > accountEvents) {
+        this.logger.warn(
+          `skipped ${accountTotal - accountEvents} account event(s) of accounts this signature does not cover`,
+        );
+      }
       this.metrics.statusesApplied.inc(applied);
       return {
         statuses: webhook.statuses.length,
+        accountEvents,
         applied,
-        skipped: webhook.skipped.length + unrouted,
+        skipped: webhook.skipped.length + unrouted + accountTotal - accountEvents,
       };
     } finally {
       stop();

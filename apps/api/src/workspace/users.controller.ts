@@ -74,19 +74,12 @@ export class UsersController {
     @Body(new ZodValidationPipe(updateUserSchema)) body: z.infer<typeof updateUserSchema>,
     @Req() req: Request,
   ) {
-    const before = await this.identity.userById(id);
-    if (!before || before.workspaceId !== principal.workspaceId) {
-      throw new DomainError('not_found', `user ${id} not found`);
-    }
-    const losesAdmin =
-      before.role === 'admin' &&
-      !before.disabled &&
-      ((body.role && body.role !== 'admin') || body.disabled === true);
-    if (losesAdmin && (await this.identity.activeAdmins(principal.workspaceId)) <= 1) {
+    const result = await this.identity.updateUser(principal.workspaceId, id, body);
+    if (result.kind === 'not_found') throw new DomainError('not_found', `user ${id} not found`);
+    if (result.kind === 'last_admin') {
       throw new DomainError('conflict', 'the workspace must keep at least one active admin');
     }
-    const after = await this.identity.updateUser(principal.workspaceId, id, body);
-    if (!after) throw new DomainError('not_found', `user ${id} not found`);
+    const { before, after } = result;
     await this.security.audit({
       workspaceId: principal.workspaceId,
       actor: principal.subject,

@@ -23,6 +23,15 @@ const whatsappSchema = z.strictObject({
     .array(z.string().regex(/^\d{1,32}$/, 'must be a numeric phone-number id'))
     .min(1)
     .max(100),
+  /**
+   * The WhatsApp Business Account id (digits): templates are synced from it and submitted to
+   * it, and its account webhooks (template status, quality, restrictions) are routed by it.
+   * Without it, templates are registered by hand.
+   */
+  wabaId: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be a numeric WhatsApp Business Account id')
+    .optional(),
 });
 
 /**
@@ -45,27 +54,39 @@ export class WhatsAppSettingsController {
   }
 
   @Put()
-  @ApiOperation({ summary: 'Set the token, app secret, verify token and sending numbers' })
+  @ApiOperation({ summary: 'Set the token, app secret, verify token, sending numbers and WABA id' })
   @ApiBody({ schema: openApiSchema(whatsappSchema) })
   async replace(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(whatsappSchema)) body: z.infer<typeof whatsappSchema>,
     @Req() req: Request,
   ) {
-    const { phoneNumberIds, ...credentials } = body;
+    const { phoneNumberIds, wabaId = null, ...credentials } = body;
     const ids = [...new Set(phoneNumberIds)];
-    const { taken } = await this.settings.saveWhatsApp(principal.workspaceId, credentials, ids);
+    const { taken, wabaTaken } = await this.settings.saveWhatsApp(
+      principal.workspaceId,
+      credentials,
+      ids,
+      wabaId,
+    );
     if (taken.length) {
       throw new DomainError('conflict', 'a phone-number id belongs to another workspace', [
         ...taken.map((id) => ({ field: 'phoneNumberIds', reason: `${id} is taken` })),
       ]);
+    }
+    if (wabaTaken) {
+      throw new DomainError(
+        'conflict',
+        'the WhatsApp Business Account belongs to another workspace',
+        [{ field: 'wabaId', reason: `${wabaId} is taken` }],
+      );
     }
     await this.security.audit({
       workspaceId: principal.workspaceId,
       actor: principal.subject,
       action: 'settings.whatsapp_changed',
       ip: clientAddress(req),
-      details: { phoneNumberIds: ids },
+      details: { phoneNumberIds: ids, wabaId },
     });
     return this.settings.describeWhatsApp(principal.workspaceId);
   }
