@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, chown, constants, mkdir, rm, writeFile } from 'node:fs/promises';
 import { freePort } from '#libs/observability';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import {
   isRoot,
@@ -28,9 +29,16 @@ export interface RunningDatabase {
   serverUrl: string;
   /** Where the cluster's data is (under root, possibly moved out of a private folder). */
   dataDir: string;
+  /**
+   * Shuts the server down as `pg_ctl stop -m fast` does (open sessions are ended, in-flight
+   * transactions roll back) and starts it again on the same data folder and port, as a database
+   * restart in a deployment would.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
+const run = promisify(execFile);
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
@@ -59,30 +67,40 @@ export async function startEmbeddedDatabase(
   if (!(await exists(path.join(dataDir, 'PG_VERSION'))))
     await initialise(bin.initdb, dataDir, user);
 
-  const child = spawn(
-    bin.postgres,
-    [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=200',
-      '-c',
-      'fsync=off',
-    ],
-    { ...user, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await ready(child, exited);
+  const start = async () => {
+    const child = spawn(
+      bin.postgres,
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'fsync=off',
+      ],
+      { ...user, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await ready(child, exited);
+    return { child, exited };
+  };
+  let server = await start();
   return {
     serverUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`,
     dataDir,
+    async restart() {
+      await run(bin.pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], user);
+      await server.exited;
+      server = await start();
+    },
     async stop() {
+      const { child, exited } = server;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       await exited;
       if (!options.persistent) await rm(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { freePort } from '#libs/observability';
 import { SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
-import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
+import { nodeFlags, startService, waitForHttp, type ServiceProcess } from './processes.js';
 
 export interface EngineOptions {
   databaseUrl: string;
@@ -27,6 +27,8 @@ export interface Engine {
     adminEmail: string;
     adminPassword: string;
     jwtSecret: string;
+    /** What a scraper of the API's /metrics presents as its bearer token. */
+    metricsToken: string;
     /** The Cloud API token, which the sandbox's inspection routes also require. */
     whatsappToken: string;
   };
@@ -43,8 +45,16 @@ export interface Engine {
   workerUrls(): string[];
   /** Kills a worker process outright (SIGKILL), as a crash would. */
   crashWorker(index?: number): Promise<void>;
+  /** Freezes a worker process (SIGSTOP), as a long GC pause or a stalled VM would... */
+  suspendWorker(index?: number): void;
+  /** ...and lets it go on (SIGCONT) from where it stood. */
+  continueWorker(index?: number): void;
   /** Starts another worker process and waits until it polls. */
   startWorker(): Promise<void>;
+  /** Kills the API process outright (SIGKILL), as a crash would. */
+  crashApi(): Promise<void>;
+  /** Starts the API again on its port (after a crash), with `extra` settings, and waits until it answers. */
+  startApi(extra?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +86,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     adminEmail: `admin-${randomBytes(4).toString('hex')}@example.com`,
     adminPassword: secret(),
     jwtSecret: randomBytes(32).toString('hex'),
+    metricsToken: randomBytes(24).toString('hex'),
     whatsappToken: secret(),
   };
   // A sender of its own: the limiter's keys live in the shared database.
@@ -91,6 +102,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     WHATSAPP_APP_SECRET: secrets.appSecret,
     WEBHOOK_VERIFY_TOKEN: secrets.verifyToken,
     JWT_SECRET: secrets.jwtSecret,
+    METRICS_TOKEN: secrets.metricsToken,
     SECRETS_ENCRYPTION_KEYS: sharedEncryptionKey(databaseUrl),
     SIGNUP_ENABLED: 'true',
     ADMIN_EMAIL: secrets.adminEmail,
@@ -110,7 +122,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const services: ServiceProcess[] = [];
   const workers: { service: ServiceProcess; url: string }[] = [];
   const launch = (name: 'sandbox' | 'api', extra?: Record<string, string>) => {
-    const service = startService(name, SERVICE_SCRIPTS[name], { ...env, ...extra }, output);
+    const service = startService(
+      name,
+      SERVICE_SCRIPTS[name],
+      { ...env, ...extra },
+      output,
+      nodeFlags(name),
+    );
     services.push(service);
     return service;
   };
@@ -122,7 +140,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       SERVICE_SCRIPTS.worker,
       { ...env, WORKER_HTTP_PORT: String(port), ...options.worker },
       output,
-      WORKER_NODE_FLAGS,
+      nodeFlags('worker'),
     );
     services.push(service);
     const url = `http://127.0.0.1:${port}`;
@@ -133,12 +151,16 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // The API first (no new work), then the workers, the sandbox last.
     for (const s of [...services].reverse()) await s.stop();
   };
+  let api: ServiceProcess | undefined;
+  const launchApi = (extra?: Record<string, string>) =>
+    (api = launch('api', { ...options.api, ...extra }));
+  const apiReady = () => waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 90_000 });
   try {
     const sandbox = launch('sandbox', options.sandbox);
-    const api = launch('api', options.api);
+    launchApi();
     await Promise.all(Array.from({ length: options.workers ?? 1 }, () => launchWorker()));
     await waitForHttp(`${sandboxUrl}/sandbox/health`, { service: sandbox });
-    await waitForHttp(`${apiUrl}/health`, { service: api, timeoutMs: 90_000 });
+    await apiReady();
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`, { cause: err });
@@ -179,7 +201,21 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       worker?.child.kill('SIGKILL');
       await worker?.exited;
     },
+    suspendWorker(index = workers.length - 1) {
+      workers[index]?.service.child.kill('SIGSTOP');
+    },
+    continueWorker(index = workers.length - 1) {
+      workers[index]?.service.child.kill('SIGCONT');
+    },
     startWorker: launchWorker,
+    async crashApi() {
+      api?.child.kill('SIGKILL');
+      await api?.exited;
+    },
+    async startApi(extra?: Record<string, string>) {
+      launchApi(extra);
+      await apiReady();
+    },
     async login() {
       const res = await fetch(`${apiUrl}/v1/auth/login`, {
         method: 'POST',

@@ -21,6 +21,7 @@ const run = promisify(execFile);
 export interface PostgresBinaries {
   initdb: string;
   postgres: string;
+  pgCtl: string;
   version: string;
 }
 
@@ -67,6 +68,7 @@ export async function postgresBinaries(log?: (line: string) => void): Promise<Po
   return {
     initdb: path.join(native, 'bin', 'initdb'),
     postgres: path.join(native, 'bin', 'postgres'),
+    pgCtl: path.join(native, 'bin', 'pg_ctl'),
     version,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { portSchema } from '#libs/config';
+import { temporalServerSetting } from './infrastructure.js';
 
 /**
  * Settings of `npm start`. Everything is optional: unset parts are started locally (embedded
@@ -15,6 +16,8 @@ export const startConfigSchema = z.object({
     .string()
     .regex(/^[\w.-]+:\d+$/, 'must be host:port')
     .optional(),
+  /** Without TEMPORAL_ADDRESS: `dev` (the CLI's dev server) or `real` (the server on PostgreSQL). */
+  TEMPORAL_SERVER: temporalServerSetting,
   TEMPORAL_PORT: portSchema.default(7233),
   TEMPORAL_UI_PORT: portSchema.default(8233),
   PORT: portSchema.default(3000),
@@ -34,6 +37,7 @@ export const startConfigSchema = z.object({
   WHATSAPP_TOKEN: z.string().min(1).optional(),
   WHATSAPP_APP_SECRET: z.string().min(8).optional(),
   WEBHOOK_VERIFY_TOKEN: z.string().min(8).optional(),
+  METRICS_TOKEN: z.string().min(16).optional(),
   WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d+$/).optional(),
 });
 
@@ -45,5 +49,6 @@ export const SECRET_KEYS = [
   'WHATSAPP_APP_SECRET',
   'WEBHOOK_VERIFY_TOKEN',
   'WHATSAPP_PHONE_NUMBER_ID',
+  'METRICS_TOKEN',
 ] as const;
 export type StartConfig = z.infer<typeof startConfigSchema>;

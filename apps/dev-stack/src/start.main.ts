@@ -5,7 +5,7 @@ import { loadConfigOrExit } from '#libs/config';
 import { startInfrastructure } from './infrastructure.js';
 import { takenPorts } from './ports.js';
 import { projectRoot, SERVICE_SCRIPTS, WORKFLOW_BUNDLE } from './layout.js';
-import { startService, waitForHttp, WORKER_NODE_FLAGS, type ServiceProcess } from './processes.js';
+import { nodeFlags, startService, waitForHttp, type ServiceProcess } from './processes.js';
 import { SECRET_KEYS, startConfigSchema } from './start.config.js';
 
 /**
@@ -45,6 +45,7 @@ async function devSecrets() {
     WHATSAPP_APP_SECRET: secret(),
     WEBHOOK_VERIFY_TOKEN: secret(),
     WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
+    METRICS_TOKEN: secret(),
   };
   // Settings added since the file was written are generated once and added to it.
   const secrets = { ...generated, ...kept };
@@ -88,6 +89,7 @@ try {
       persistent: true,
     },
     temporal: {
+      server: config.TEMPORAL_SERVER,
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFilename: path.join(dataDir, 'temporal.sqlite'),
@@ -113,13 +115,7 @@ try {
 
   const services: ServiceProcess[] = [];
   const launch = (name: string, script: string) => {
-    const service = startService(
-      name,
-      script,
-      env,
-      undefined,
-      name === 'worker' ? WORKER_NODE_FLAGS : [],
-    );
+    const service = startService(name, script, env, undefined, nodeFlags(name));
     services.push(service);
     stops.push(() => service.stop());
     void service.exited.then((code) => {
@@ -167,6 +163,9 @@ try {
             'What the sandbox received (its routes take the WhatsApp token):',
             `  curl -s ${env.WHATSAPP_API_BASE_URL}/sandbox/messages -H 'authorization: Bearer ${secrets.WHATSAPP_TOKEN}'`,
           ]),
+      '',
+      "The API's metrics take its METRICS_TOKEN:",
+      `  curl -s ${apiUrl}/metrics -H 'authorization: Bearer ${secrets.METRICS_TOKEN}'`,
       '',
       'Get an access token:',
       `  curl -s -X POST ${apiUrl}/v1/auth/login -H 'content-type: application/json' \\`,

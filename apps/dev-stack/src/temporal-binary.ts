@@ -26,7 +26,7 @@ export function projectCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'wa-campaign-engine');
 }
 
-const isExecutable = (file: string) =>
+export const isExecutable = (file: string) =>
   access(file, constants.X_OK).then(
     () => true,
     () => false,
@@ -49,7 +49,7 @@ async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | un
   return undefined;
 }
 
-async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return (
     (await onPath('go', env)) ??
     ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined)
@@ -121,15 +121,27 @@ export async function resolveTemporalBinary(
   return { path: cached, source: 'go install', version };
 }
 
-/** Runs `go install -v`, counting the packages it reports; fails with its output on an error. */
-function goInstall(
+/**
+ * Runs `go install -v`, counting the packages it reports; fails with its output on an error.
+ * Module sources and the build cache go under the project's cache folder, never the clone.
+ */
+export function goInstall(
   go: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   progress?: (packages: number) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(go, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const goDir = path.join(projectCacheDir(env), 'go');
+    const child = spawn(go, args, {
+      env: {
+        GOPATH: goDir,
+        GOMODCACHE: path.join(goDir, 'pkg', 'mod'),
+        GOCACHE: path.join(goDir, 'build'),
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let packages = 0;
     let tail = '';
     child.stderr.on('data', (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
-import { CAMPAIGN_SEARCH_ATTRIBUTES, DRIP_SEARCH_ATTRIBUTES } from '#libs/temporal';
+import { PROJECT_SEARCH_ATTRIBUTES } from '#libs/temporal';
 import { terminalProgress } from './progress.js';
 import { resolveTemporalBinary, type TemporalBinary } from './temporal-binary.js';
 
@@ -46,7 +46,7 @@ export async function startTemporalDevServer(
       uiPort: options.uiPort,
       dbFilename: options.dbFilename,
       namespace: options.namespace ?? 'default',
-      searchAttributes: [...CAMPAIGN_SEARCH_ATTRIBUTES, ...DRIP_SEARCH_ATTRIBUTES],
+      searchAttributes: PROJECT_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'warn' },
       extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
         '--dynamic-config-value',
