@@ -4,14 +4,20 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { z } from 'zod';
 import { loadConfig } from '#libs/config';
 import { normalisePhone } from '#libs/domain';
-import { startEngine, startInfrastructure, terminalProgress, type Engine } from '#dev-stack';
+import {
+  startEngine,
+  startInfrastructure,
+  temporalServerSetting,
+  terminalProgress,
+  type Engine,
+} from '#dev-stack';
 import { numbersOf, split } from './support/audience.js';
 import { cpuByChild, peakRssMb } from './support/proc.js';
-import { maxInWindow } from './support/windows.js';
+import { sharesWhileSharing } from './support/shares.js';
+import { extent, maxInWindow } from './support/windows.js';
 
 const USAGE = `npm run bench -- campaign [--recipients N] [--campaigns K] [--workers W]
     [--sender-rate R] [--country-rate CC=R ...] [--sandbox-limit L] [--timeout S]
@@ -75,7 +81,11 @@ export async function campaignBench(argv: string[]): Promise<void> {
     : ['GB'];
 
   const settings = loadConfig(
-    z.object({ DATABASE_URL: z.string().optional(), TEMPORAL_ADDRESS: z.string().optional() }),
+    z.object({
+      DATABASE_URL: z.string().optional(),
+      TEMPORAL_ADDRESS: z.string().optional(),
+      TEMPORAL_SERVER: temporalServerSetting,
+    }),
   );
   const dir = await mkdtemp(path.join(tmpdir(), 'wa-engine-bench-'));
   await chmod(dir, 0o755);
@@ -85,6 +95,7 @@ export async function campaignBench(argv: string[]): Promise<void> {
     databaseName: `wa_bench_${Date.now()}`,
     freshDatabase: true,
     embedded: { dataDir: path.join(dir, 'postgres'), persistent: false },
+    temporal: { server: settings.TEMPORAL_SERVER },
     log,
   });
   let engine: Engine | undefined;
@@ -297,7 +308,7 @@ async function run(engine: Engine, s: RunSettings) {
     rejected130429: log_.rejected['130429'] ?? 0,
     rejected: log_.rejected,
     throttleEvents: limits.senders.find((x) => x.id === engine.sender)?.throttleEvents ?? 0,
-    minShareWhileSharing: shares,
+    minShareWhileSharing: shares?.min ?? null,
     fairShare: round(1 / s.campaignCount, 3),
     maxHistoryEvents: history.max,
     historyEventsPer1000: total ? round((history.total / total) * 1000, 1) : null,
@@ -309,17 +320,6 @@ async function run(engine: Engine, s: RunSettings) {
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** Smallest and largest of a list too long to spread into Math.min. */
-function extent(values: number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
 
 /** CPU seconds per process: the engine's own, and PostgreSQL's and Temporal's process trees. */
 async function cpuSnapshot(engine: Engine): Promise<Record<string, number>> {
@@ -351,37 +351,5 @@ async function historyOf(address: string, ids: string[]) {
     return { max, total, runs };
   } finally {
     await connection.close();
-  }
-}
-
-/**
- * While every campaign was sending (from the last first send to the first last send), the
- * smallest share of the sends any one campaign got. Null for a single campaign.
- */
-async function sharesWhileSharing(
-  databaseUrl: string,
-  ids: string[],
-  messages: SandboxMessage[],
-): Promise<number | null> {
-  if (ids.length < 2) return null;
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    const rows = await db.query<{ id: string; campaign_id: string }>(
-      'select id::text, campaign_id::text from recipients where campaign_id = any($1::uuid[])',
-      [ids],
-    );
-    const campaignOf = new Map(rows.rows.map((r) => [r.id, r.campaign_id]));
-    const per = new Map<string, number[]>(ids.map((id) => [id, []]));
-    for (const m of messages)
-      per.get(campaignOf.get(m.callbackData ?? '') ?? '')?.push(m.acceptedAtMs);
-    const from = Math.max(...[...per.values()].map((t) => extent(t)[0]));
-    const to = Math.min(...[...per.values()].map((t) => extent(t)[1]));
-    if (!(to > from)) return 0;
-    const inside = [...per.values()].map((t) => t.filter((x) => x >= from && x <= to).length);
-    const sum = inside.reduce((a, b) => a + b, 0);
-    return sum ? round(Math.min(...inside) / sum, 3) : 0;
-  } finally {
-    await db.end();
   }
 }

@@ -1,27 +1,37 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { terminalProgress, type Engine } from '#dev-stack';
 import { importContacts, writeContactsCsv } from './support/contacts-csv.js';
 import { engineApi, type EngineApi } from './support/engine-api.js';
+import { numbersOf } from './support/audience.js';
 import { logSummary } from './support/engine-logs.js';
 import { cpuByChild, peakRssMb } from './support/proc.js';
+import { sharesWhileSharing } from './support/shares.js';
 import { benchLog as log, numberOption, round, withStack } from './support/stack.js';
-import { maxInWindow, percentile } from './support/windows.js';
+import { extent, maxInWindow, percentile } from './support/windows.js';
 
 const USAGE = `npm run bench -- drip [--enrolments N] [--rate R] [--sandbox-limit L] [--workers W]
-    [--history-sample S] [--timeout SECONDS] [--save-logs FILE]
+    [--first-wait] [--with-campaign M] [--timeout SECONDS] [--save-logs FILE]
 
 Imports N contacts into a list, enrols the list in a three-send sequence (send, wait 2 s, send,
 wait 2 s for a reply, send a reminder on the timeout) from a sender limited to R msg/s (the
 sandbox accepts L, default R, and refuses a second message to one number within 6 s), waits
-until every enrolment has ended, and prints one JSON line counted from the sandbox's record and
-PostgreSQL: enrolments/s of the enrol call, sends and sends/s, the busiest second of the sender
-key, the shortest gap between two messages to one number, 131056 and 130429 refusals, the
-worker's peak memory and history events per enrolment (from S sampled workflows). Defaults:
-N 50000, R 1000, W 1, S 50, timeout 3600 s; on a timeout the figures so far, finished: false.
+until every enrolment has ended, and prints one JSON line counted from the sandbox's record,
+PostgreSQL and Temporal: enrolments/s of the enrolment job, sends and sends/s, the busiest
+second of the sender key, the shortest gap between two messages to one number, 131056 and
+130429 refusals, the peak memory of the worker and the API, CPU seconds per process, history
+events per 1,000 messages over every execution of the sequence's runner, and Temporal Cloud
+actions per enrolment (counted from those histories; heartbeats estimated from the activities'
+running time at one per 200 ms). --first-wait makes the first step a one-day wait: the figures
+are then the enrolment's own (contacts/s enrolled, until each waits), and nothing is sent.
+--with-campaign launches a campaign of M other recipients (German numbers) on the same sender
+the moment the list is enrolled: the figures then add the sender's busiest second against its
+limit and each one's share of the sends while both had work.
+Defaults: N 50000, R 1000, W 1, timeout 3600 s; on a timeout the figures so far, finished: false.
 --save-logs writes every engine process's output lines to FILE.`;
 
 const PAIR_WINDOW_MS = 6_000;
@@ -56,11 +66,27 @@ const definition = {
 };
 const SENDS_PER_ENROLMENT = 3;
 
+/** Enrolment throughput alone: a one-day wait before anything is sent. */
+const waitFirst = {
+  steps: [
+    { id: 'tomorrow', type: 'wait', duration: { days: 1 } },
+    { id: 'welcome', type: 'send', template: { name: TEMPLATES.welcome, language: 'en_US' } },
+  ],
+  reentry: { policy: 'never' },
+};
+
+/** How often the worker heartbeats a running send activity (maxHeartbeatThrottleInterval). */
+const HEARTBEAT_MS = 200;
+
 interface SandboxMessage {
   to: string;
   acceptedAtMs: number;
   templateName?: string;
+  callbackData?: string;
 }
+
+const CAMPAIGN_TEMPLATE = 'bench_beside_drip';
+const FINAL = ['completed', 'failed', 'cancelled'];
 
 export async function dripBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -70,7 +96,8 @@ export async function dripBench(argv: string[]): Promise<void> {
       rate: { type: 'string', default: '1000' },
       'sandbox-limit': { type: 'string' },
       workers: { type: 'string', default: '1' },
-      'history-sample': { type: 'string', default: '50' },
+      'first-wait': { type: 'boolean', default: false },
+      'with-campaign': { type: 'string', default: '0' },
       timeout: { type: 'string', default: '3600' },
       'save-logs': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -85,7 +112,8 @@ export async function dripBench(argv: string[]): Promise<void> {
     rate: numberOption('rate', values.rate),
     sandboxLimit: numberOption('sandbox-limit', values['sandbox-limit'] ?? values.rate),
     workers: numberOption('workers', values.workers),
-    historySample: numberOption('history-sample', values['history-sample'], 0),
+    firstWait: values['first-wait'] ?? false,
+    campaignRecipients: numberOption('with-campaign', values['with-campaign'], 0),
     timeoutMs: numberOption('timeout', values.timeout) * 1000,
   };
   const figures = await withStack(
@@ -114,7 +142,8 @@ async function run(
     enrolments: number;
     rate: number;
     sandboxLimit: number;
-    historySample: number;
+    firstWait: boolean;
+    campaignRecipients: number;
     timeoutMs: number;
   },
 ) {
@@ -140,22 +169,27 @@ async function run(
 
   const sequence = await api<{ id: string }>('POST', '/v1/sequences', {
     name: 'bench drip',
-    definition,
+    definition: s.firstWait ? waitFirst : definition,
   });
   const seq = sequence.id;
   await api('POST', `/v1/sequences/${seq}/publish`);
+  const beside = s.campaignRecipients ? await campaignAudience(api, s.campaignRecipients) : null;
   const logsFrom = engine.logs.length;
   const cpuBefore = await cpuSnapshot(engine);
 
-  log(`enrolling the list (${imported.report.created} contacts) in one call`);
+  log(`enrolling the list (${imported.report.created} contacts): one job`);
   const enrolStarted = Date.now();
-  const enrolled = await api<{ enrolled: number; notEnrolled: number; requested: number }>(
-    'POST',
-    `/v1/sequences/${seq}/enrolments`,
-    { listId: imported.listId },
-  );
-  const enrolSeconds = (Date.now() - enrolStarted) / 1000;
-  log(`enrolled ${enrolled.enrolled} in ${enrolSeconds.toFixed(1)} s`);
+  const answer = await api<{ job: { id: string } }>('POST', `/v1/sequences/${seq}/enrolments`, {
+    listId: imported.listId,
+  });
+  const answerSeconds = (Date.now() - enrolStarted) / 1000;
+  const campaign = beside
+    ? await api<{ id: string }>('POST', '/v1/campaigns', {
+        name: 'bench campaign beside the drip',
+        template: { name: CAMPAIGN_TEMPLATE, language: 'en_US' },
+        audienceId: beside.audienceId,
+      })
+    : null;
 
   const db = new pg.Client({ connectionString: engine.databaseUrl });
   await db.connect();
@@ -167,14 +201,43 @@ async function run(
       );
       return Object.fromEntries(res.rows.map((r) => [r.status, Number(r.n)]));
     };
+    const job = async () =>
+      api<{ status: string; enrolled: number; notEnrolled: number; processed: number }>(
+        'GET',
+        `/v1/sequences/${seq}/enrolment-jobs/${answer.job.id}`,
+      );
+    let enrolled = await job();
+    while (enrolled.status === 'running') {
+      await new Promise((r) => setTimeout(r, 500));
+      enrolled = await job();
+    }
+    const enrolSeconds = (Date.now() - enrolStarted) / 1000;
+    log(`enrolled ${enrolled.enrolled} in ${enrolSeconds.toFixed(1)} s (job ${enrolled.status})`);
+    if (s.firstWait) {
+      return await firstWaitFigures(engine, api, db, seq, {
+        enrolled,
+        enrolStarted,
+        enrolSeconds,
+        answerSeconds,
+        cpuBefore,
+        logsFrom,
+        timeoutMs: s.timeoutMs,
+      });
+    }
     const bar = terminalProgress('drip');
     const deadline = enrolStarted + s.timeoutMs;
-    const expectedSends = enrolled.enrolled * SENDS_PER_ENROLMENT;
+    const expectedSends = enrolled.enrolled * SENDS_PER_ENROLMENT + s.campaignRecipients;
+    const campaignStatus = async () =>
+      campaign
+        ? (await api<{ status: string }>('GET', `/v1/campaigns/${campaign.id}`)).status
+        : 'completed';
+    let campaignState = await campaignStatus();
     let statuses: Record<string, number> = {};
     let finished = false;
     let lastReport = 0;
     for (;;) {
       statuses = await statusCounts();
+      campaignState = await campaignStatus();
       const { accepted } = await engine.sandbox<{ accepted: number }>('/sandbox/stats');
       const elapsed = (Date.now() - enrolStarted) / 1000;
       bar.update(accepted, expectedSends, `${(accepted / elapsed).toFixed(0)} sends/s`);
@@ -182,7 +245,7 @@ async function run(
         lastReport = Date.now();
         log(`${elapsed.toFixed(0)} s: ${accepted} sends, enrolments ${JSON.stringify(statuses)}`);
       }
-      if (!statuses.active) {
+      if (!statuses.active && FINAL.includes(campaignState)) {
         finished = true;
         break;
       }
@@ -212,10 +275,18 @@ async function run(
       messages: SandboxMessage[];
     }>('/sandbox/messages');
     const times = record.messages.map((m) => m.acceptedAtMs);
+    const dripMessages = campaign
+      ? record.messages.filter((m) => m.templateName !== CAMPAIGN_TEMPLATE)
+      : record.messages;
+    const dripTimes = dripMessages.map((m) => m.acceptedAtMs);
     const [first, last] = extent(times);
     const sendingSeconds = times.length > 1 ? (last - first) / 1000 : 0;
     const pairs = pairGaps(record.messages);
-    const perContact = sendsPerContact(record.messages, enrolled.enrolled);
+    const perContact = sendsPerContact(dripMessages, enrolled.enrolled);
+    const besideCampaign =
+      campaign && beside
+        ? await besideFigures(engine, campaign.id, seq, beside.recipients, record.messages, s.rate)
+        : undefined;
     const exitReasons = await db.query<{ reason: string | null; n: string }>(
       `select exit_reason as reason, count(*) as n from enrolments
         where sequence_id = $1 and status <> 'active' group by 1 order by 2 desc limit 5`,
@@ -226,14 +297,7 @@ async function run(
          join campaigns c on c.id = r.campaign_id
         where c.kind = 'sequence' group by 1`,
     );
-    const sample = await db.query<{ workflow_id: string }>(
-      'select workflow_id from enrolments where sequence_id = $1 order by random() limit $2',
-      [seq, s.historySample],
-    );
-    const history = await historyEvents(
-      engine.temporalAddress,
-      sample.rows.map((r) => r.workflow_id),
-    );
+    const history = await runnerHistory(engine.temporalAddress, seq);
     const limits = await api<{ senders: { id: string; throttleEvents: number }[] }>(
       'GET',
       '/v1/rate-limits',
@@ -250,6 +314,7 @@ async function run(
       ),
       contactsImported: imported.report.created,
       importSeconds: round(imported.seconds, 1),
+      enrolAnswerSeconds: round(answerSeconds, 2),
       enrolSeconds: round(enrolSeconds, 1),
       enrolmentsPerSec: round(enrolled.enrolled / enrolSeconds, 1),
       sends: record.count,
@@ -258,6 +323,8 @@ async function run(
       ledger: Object.fromEntries(ledger.rows.map((r) => [r.status, Number(r.n)])),
       sendingSeconds: round(sendingSeconds, 1),
       sendsPerSec: sendingSeconds ? round(record.count / sendingSeconds, 1) : null,
+      dripSends: dripTimes.length,
+      campaign: besideCampaign && { ...besideCampaign, status: campaignState },
       rate: s.rate,
       sandboxLimit: s.sandboxLimit,
       keys: {
@@ -281,7 +348,15 @@ async function run(
       // From the enrol call until the last enrolment ended (or the timeout).
       wallSeconds: round(wallSeconds, 1),
       totalSeconds: round((Date.now() - started) / 1000, 1),
-      historyEvents: history,
+      historyEvents: history.events,
+      workflowRuns: history.runs,
+      historyEventsPer1000: dripTimes.length
+        ? round((history.events / dripTimes.length) * 1000, 1)
+        : null,
+      temporalActions: history.actions,
+      temporalActionsPerEnrolment: enrolled.enrolled
+        ? round(history.actions.total / enrolled.enrolled, 4)
+        : null,
       workerPeakRssMb: await rss('worker'),
       apiPeakRssMb: await rss('api'),
       cpuSeconds: Object.fromEntries(
@@ -296,19 +371,47 @@ async function run(
   }
 }
 
-async function template(api: EngineApi, name: string, variables: string[] = []) {
-  await api('POST', '/v1/templates', { name, language: 'en_US', category: 'MARKETING', variables });
+/** The campaign's audience beside the drip: German numbers, so none is a drip contact. */
+async function campaignAudience(api: EngineApi, recipients: number) {
+  await template(api, CAMPAIGN_TEMPLATE);
+  const lines = function* () {
+    for (const phone of numbersOf('DE', recipients)) yield `${JSON.stringify({ phone })}\n`;
+  };
+  const upload = await api.upload<{ id: string }>(
+    '/v1/audiences?name=beside-drip',
+    Readable.from(lines()),
+    'application/x-ndjson',
+  );
+  return { audienceId: upload.id, recipients };
 }
 
-/** Smallest and largest of a list too long to spread into Math.min. */
-function extent(values: number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
+/** The campaign beside the drip: what it got, and how the one sender was shared. */
+async function besideFigures(
+  engine: Engine,
+  campaignId: string,
+  sequenceId: string,
+  recipients: number,
+  messages: SandboxMessage[],
+  limit: number,
+) {
+  const mine = messages.filter((m) => m.templateName === CAMPAIGN_TEMPLATE);
+  const distinct = new Set(mine.map((m) => m.to)).size;
+  const shares = await sharesWhileSharing(engine.databaseUrl, [campaignId, sequenceId], messages);
+  return {
+    recipients,
+    sent: mine.length,
+    lost: recipients - distinct,
+    duplicates: mine.length - distinct,
+    sender: { limit, maxWindow: maxInWindow(messages.map((m) => m.acceptedAtMs)) },
+    // While both had work: [campaign, drip].
+    sharesWhileBoth: shares?.each ?? null,
+    minShareWhileBoth: shares?.min ?? null,
+    secondsBoth: shares?.seconds ?? null,
+  };
+}
+
+async function template(api: EngineApi, name: string, variables: string[] = []) {
+  await api('POST', '/v1/templates', { name, language: 'en_US', category: 'MARKETING', variables });
 }
 
 /** Gaps between consecutive messages to one number (the pair key), in ms. */
@@ -354,24 +457,141 @@ async function cpuSnapshot(engine: Engine): Promise<Record<string, number>> {
   });
 }
 
-/** Events in the histories of the sampled enrolment workflows (their current runs). */
-async function historyEvents(address: string, workflowIds: string[]) {
-  if (!workflowIds.length) return { sampled: 0, mean: null, max: null };
+/**
+ * History events Temporal Cloud bills as actions (docs.temporal.io/cloud/actions), by the
+ * attributes each carries: starts (continue-as-new included), activities, timers, signals, local
+ * activities (markers), search-attribute upserts and updates.
+ */
+const BILLED = [
+  'workflowExecutionStartedEventAttributes',
+  'activityTaskScheduledEventAttributes',
+  'timerStartedEventAttributes',
+  'workflowExecutionSignaledEventAttributes',
+  'markerRecordedEventAttributes',
+  'upsertWorkflowSearchAttributesEventAttributes',
+  'workflowExecutionUpdateAcceptedEventAttributes',
+] as const;
+
+/**
+ * Every execution of the sequence's runner (each continue-as-new run): their history events,
+ * and the Temporal Cloud actions they bill: the billed event types, retried activity attempts,
+ * and one heartbeat per 200 ms of each activity's running time (heartbeats leave no event).
+ */
+async function runnerHistory(address: string, sequenceId: string) {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
-    const counts: number[] = [];
-    for (const id of workflowIds) {
-      const history = await client.workflow.getHandle(id).fetchHistory();
-      counts.push(history.events?.length ?? 0);
+    let runs = 0;
+    let events = 0;
+    const actions: Record<string, number> = { heartbeats: 0, retries: 0 };
+    for await (const run of client.workflow.list({
+      query: `WorkflowId = "sequence-${sequenceId}"`,
+    })) {
+      runs += 1;
+      const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      const started = new Map<string, number>();
+      for (const e of history.events ?? []) {
+        events += 1;
+        for (const key of BILLED) {
+          if (e[key])
+            actions[key.replace('EventAttributes', '')] =
+              (actions[key.replace('EventAttributes', '')] ?? 0) + 1;
+        }
+        const at = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+        if (e.activityTaskStartedEventAttributes) {
+          const attempt = e.activityTaskStartedEventAttributes?.attempt ?? 1;
+          if (attempt > 1) actions.retries += attempt - 1;
+          started.set(String(e.activityTaskStartedEventAttributes?.scheduledEventId), at);
+        }
+        const closed =
+          e.activityTaskCompletedEventAttributes ??
+          e.activityTaskFailedEventAttributes ??
+          e.activityTaskCanceledEventAttributes ??
+          e.activityTaskTimedOutEventAttributes;
+        const from = closed && started.get(String(closed.scheduledEventId));
+        if (from !== undefined && from !== null) {
+          actions.heartbeats += Math.floor((at - from) / HEARTBEAT_MS);
+        }
+      }
     }
-    return {
-      sampled: counts.length,
-      mean: round(counts.reduce((a, b) => a + b, 0) / counts.length, 1),
-      max: Math.max(...counts),
-      min: Math.min(...counts),
-    };
+    const total = Object.values(actions).reduce((a, b) => a + b, 0);
+    return { runs, events, actions: { ...actions, total } };
   } finally {
     await connection.close();
   }
+}
+
+/** The enrolment figures of --first-wait: contacts/s enrolled and advanced, nothing sent. */
+async function firstWaitFigures(
+  engine: Engine,
+  api: EngineApi,
+  db: pg.Client,
+  seq: string,
+  f: {
+    enrolled: { enrolled: number; notEnrolled: number; status: string };
+    enrolStarted: number;
+    enrolSeconds: number;
+    answerSeconds: number;
+    cpuBefore: Record<string, number>;
+    logsFrom: number;
+    timeoutMs: number;
+  },
+) {
+  // Every enrolment has entered its first step (the wait) once none is due any more.
+  let waiting: number;
+  const deadline = f.enrolStarted + f.timeoutMs;
+  for (;;) {
+    const res = await db.query<{ waiting: string; due: string }>(
+      `select count(*) filter (where phase = 'waiting') as waiting,
+              count(*) filter (where due_at <= now()) as due
+       from enrolments where sequence_id = $1 and status = 'active'`,
+      [seq],
+    );
+    waiting = Number(res.rows[0].waiting);
+    if (waiting >= f.enrolled.enrolled || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const advancedSeconds = (Date.now() - f.enrolStarted) / 1000;
+  const cpuAfter = await cpuSnapshot(engine);
+  const rss = async (prefix: string) =>
+    Math.max(
+      0,
+      ...(await Promise.all(
+        engine
+          .processes()
+          .filter((p) => p.name.startsWith(prefix))
+          .map(async (p) => (await peakRssMb(p.pid)) ?? 0),
+      )),
+    );
+  const { accepted } = await engine.sandbox<{ accepted: number }>('/sandbox/stats');
+  const history = await runnerHistory(engine.temporalAddress, seq);
+  return {
+    bench: 'drip',
+    mode: 'first-wait',
+    finished: waiting >= f.enrolled.enrolled,
+    job: f.enrolled.status,
+    enrolments: f.enrolled.enrolled,
+    notEnrolled: f.enrolled.notEnrolled,
+    enrolAnswerSeconds: round(f.answerSeconds, 2),
+    enrolSeconds: round(f.enrolSeconds, 1),
+    enrolmentsPerSec: round(f.enrolled.enrolled / f.enrolSeconds, 1),
+    waiting,
+    advancedSeconds: round(advancedSeconds, 1),
+    advancedPerSec: round(waiting / advancedSeconds, 1),
+    sends: accepted,
+    historyEvents: history.events,
+    workflowRuns: history.runs,
+    temporalActions: history.actions,
+    temporalActionsPerEnrolment: f.enrolled.enrolled
+      ? round(history.actions.total / f.enrolled.enrolled, 4)
+      : null,
+    workerPeakRssMb: await rss('worker'),
+    apiPeakRssMb: await rss('api'),
+    cpuSeconds: Object.fromEntries(
+      Object.entries(cpuAfter)
+        .map(([k, v]) => [k, round(v - (f.cpuBefore[k] ?? 0), 1)] as const)
+        .filter(([, v]) => v > 0),
+    ),
+    engineLogs: logSummary(engine.logs, f.logsFrom),
+  };
 }

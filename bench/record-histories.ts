@@ -28,6 +28,15 @@ import {
   type DripWorkflowInput,
 } from '#workflows/drip.definitions';
 import type { dripWorkflow } from '#workflows/drip.workflow';
+import type { SequenceRunnerActivities } from '#workflows/sequence-runner.activities';
+import {
+  runnerPauseSignal,
+  runnerProgressQuery,
+  runnerResumeSignal,
+  runnerWakeSignal,
+  sequenceRunnerId,
+} from '#workflows/sequence-runner.definitions';
+import type { sequenceRunner } from '#workflows/sequence-runner.workflow';
 import { historyToJsonText } from './support/history-json.js';
 
 /**
@@ -52,7 +61,7 @@ interface Recording {
   /** File name in test/histories, without `.json`. */
   name: string;
   /** How the workflow must end for the history to be kept. */
-  expect: 'COMPLETED' | 'CANCELLED' | 'FAILED';
+  expect: 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'CONTINUED_AS_NEW';
   /** Fresh stand-in activities, and the client-side steps that take the workflow to its end. */
   prepare(): {
     activities: object;
@@ -142,6 +151,47 @@ const recordings: Recording[] = [
   dripRecording('drip-timed-out', null),
   // STOP during the wait ends the enrolment at once.
   dripRecording('drip-opted-out', 'opt_out'),
+  {
+    // A sequence's runner: sends, sleeps until woken, is paused and resumed by an operator,
+    // and continues as new when its run has taken its signals. The first run is kept.
+    name: 'sequence-runner',
+    expect: 'CONTINUED_AS_NEW',
+    prepare() {
+      const fake = fakeRunner();
+      return {
+        activities: fake.activities,
+        async run(client, taskQueue) {
+          const sequenceId = randomUUID();
+          const handle = await client.workflow.start<typeof sequenceRunner>('sequenceRunner', {
+            taskQueue,
+            workflowId: sequenceRunnerId(sequenceId),
+            args: [
+              {
+                sequenceId,
+                workspaceId: 'recorded',
+                unknownWindowMs: 60_000,
+                maxSignalsPerRun: 5,
+              },
+            ],
+          });
+          const sends = async (n: number) => waitFor(() => Promise.resolve(fake.sends >= n));
+          await sends(1);
+          await handle.signal(runnerWakeSignal);
+          await sends(2);
+          await handle.signal(runnerPauseSignal, { reason: 'recorded', actor: 'ops' });
+          await waitFor(async () => (await handle.query(runnerProgressQuery)).status === 'paused');
+          await handle.signal(runnerResumeSignal, { actor: 'ops' });
+          await handle.signal(runnerWakeSignal);
+          await sends(3);
+          await handle.signal(runnerWakeSignal);
+          const first = client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+          await waitFor(async () => (await first.describe()).status.name === 'CONTINUED_AS_NEW');
+          await client.workflow.getHandle(handle.workflowId).terminate('recorded');
+          return first;
+        },
+      };
+    },
+  },
 ];
 
 /** One enrolment of the drip below; `event` (if any) is signalled during its wait for a reply. */
@@ -211,8 +261,54 @@ function fakeDrip() {
     listen: () => Promise.resolve({ replied: false, read: false }),
     contactAttribute: () => Promise.resolve(null),
     finishEnrolment: () => Promise.resolve(),
+    handOver: () => Promise.resolve(),
   };
   return { activities };
+}
+
+/** The runner's activities: each send attempt sends one message and finds nothing more due. */
+function fakeRunner() {
+  let sends = 0;
+  const snapshot = () => ({
+    version: sends + 1,
+    counts: {
+      pending: 0,
+      sending: 0,
+      unknown: 0,
+      sent: sends,
+      delivered: 0,
+      read: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+    },
+    byCountry: {},
+  });
+  const activities: Pick<CampaignActivities, 'sendRecipients' | 'expireUnknown'> &
+    SequenceRunnerActivities = {
+    sendRecipients: () => {
+      sends += 1;
+      return Promise.resolve({
+        snapshot: snapshot(),
+        stop: 'done',
+        resumeAt: null,
+        fatal: null,
+        interrupted: { toPending: 0, toUnknown: 0 },
+        sent: 1,
+      });
+    },
+    expireUnknown: () => Promise.resolve({ snapshot: snapshot(), nextExpiryAt: null }),
+    setSequencePaused: () => Promise.resolve(),
+    sequenceProgress: () =>
+      Promise.resolve({ byStatus: { active: 1 }, byStep: { welcome: 1 }, byPhase: { waiting: 1 } }),
+    runEnrolmentJobs: () => Promise.resolve({ more: false, enrolled: 0 }),
+  };
+  return {
+    activities,
+    get sends() {
+      return sends;
+    },
+  };
 }
 
 function startCampaign(client: Client, taskQueue: string) {
@@ -351,7 +447,11 @@ async function main(names: string[]): Promise<void> {
           maxHeartbeatThrottleInterval: '50 milliseconds',
         });
         const handle = await worker.runUntil(steps.run(client, taskQueue));
-        const latest = client.workflow.getHandle(handle.workflowId);
+        // The run that ended as expected: the last one, or the run the recording returned.
+        const latest =
+          recording.expect === 'CONTINUED_AS_NEW'
+            ? handle
+            : client.workflow.getHandle(handle.workflowId);
         const status = (await latest.describe()).status.name;
         if (status !== recording.expect) {
           throw new Error(`${recording.name} ended ${status}, expected ${recording.expect}`);

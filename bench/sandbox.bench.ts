@@ -10,8 +10,8 @@ import { loadConfig } from '#libs/config';
 /**
  * How fast the WhatsApp sandbox accepts sends while posting their status webhooks, so it is
  * known not to be the bottleneck of an engine benchmark on the same machine. Runs the built
- * sandbox as a child process (its CPU is read from /proc), a webhook receiver that answers 200,
- * and a keep-alive load generator; prints one JSON line:
+ * sandbox as a child process (its CPU is read from /proc) with the benchmark's template seeded,
+ * a webhook receiver that answers 200, and a keep-alive load generator; prints one JSON line:
  *
  *   sends               template sends fired (all must be accepted)
  *   seconds             from the first send to the last answer
@@ -55,6 +55,17 @@ const sandbox = spawn(
       SANDBOX_PORT: String(port),
       SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks`,
       SANDBOX_THROUGHPUT_PER_SECOND: '1000000000',
+      // The template is known, so every send is checked against it as Meta would check it.
+      SANDBOX_TEMPLATES: JSON.stringify([
+        {
+          name: 'bench_template',
+          language: 'en',
+          category: 'MARKETING',
+          components: [
+            { type: 'BODY', text: 'Hello {{1}}', example: { body_text: [['customer 1']] } },
+          ],
+        },
+      ]),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   },

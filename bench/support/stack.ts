@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '#libs/config';
-import { startEngine, startInfrastructure, type Engine, type EngineOptions } from '#dev-stack';
+import {
+  startEngine,
+  startInfrastructure,
+  temporalServerSetting,
+  type Engine,
+  type EngineOptions,
+} from '#dev-stack';
 
 export const benchLog = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -18,7 +24,11 @@ export async function withStack<T>(
   body: (engine: Engine, dir: string) => Promise<T>,
 ): Promise<T> {
   const settings = loadConfig(
-    z.object({ DATABASE_URL: z.string().optional(), TEMPORAL_ADDRESS: z.string().optional() }),
+    z.object({
+      DATABASE_URL: z.string().optional(),
+      TEMPORAL_ADDRESS: z.string().optional(),
+      TEMPORAL_SERVER: temporalServerSetting,
+    }),
   );
   const dir = await mkdtemp(path.join(tmpdir(), 'wa-engine-bench-'));
   await chmod(dir, 0o755);
@@ -29,6 +39,7 @@ export async function withStack<T>(
       databaseName: `wa_bench_${Date.now()}`,
       freshDatabase: true,
       embedded: { dataDir: path.join(dir, 'postgres'), persistent: false },
+      temporal: { server: settings.TEMPORAL_SERVER },
       log: benchLog,
     });
     let engine: Engine | undefined;
