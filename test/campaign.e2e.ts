@@ -11,14 +11,18 @@ import { apiClient, type CampaignView } from './support/api-client.js';
 import { eventually, startEngine, testNumbers, type Engine } from './support/engine.js';
 import { maxInWindow, type SandboxLog } from './support/sandbox.js';
 
-describe('a campaign, end to end', () => {
+// The campaign end to end on the dev server and on the real Temporal server (PostgreSQL, four
+// history shards), as deployed.
+describe.each(['dev', 'real'] as const)('a campaign, end to end (%s Temporal server)', (server) => {
   let engine: Engine;
   let temporal: Client;
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    engine = await startEngine({ sandbox: { SANDBOX_STATUS_DELAYS_MS: '20,60,120' } });
-    const connection = await Connection.connect({ address: testInfrastructure().temporalAddress });
+    engine = await startEngine({ sandbox: { SANDBOX_STATUS_DELAYS_MS: '20,60,120' } }, server);
+    const connection = await Connection.connect({
+      address: testInfrastructure(server).temporalAddress,
+    });
     temporal = new Client({ connection });
     api = apiClient(engine.apiUrl, await engine.login());
   });

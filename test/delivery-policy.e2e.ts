@@ -81,13 +81,20 @@ describe('send window and frequency cap', () => {
       defaultTimeZone: 'UTC',
     });
     const campaignId = await launch(campaignList, 'in the window');
-    expect(
-      (
-        await post<{ enrolled: number }>(`/v1/sequences/${seq.body.id}/enrolments`, {
-          listId: dripList,
-        })
-      ).body.enrolled,
-    ).toBe(10);
+    // A list is enrolled by a job; it reports what it enrolled.
+    const enrolled = await post<{ job: { id: string } }>(
+      `/v1/sequences/${seq.body.id}/enrolments`,
+      {
+        listId: dripList,
+      },
+    );
+    const job = await eventually(async () => {
+      const j = (
+        await api.call('GET', `/v1/sequences/${seq.body.id}/enrolment-jobs/${enrolled.body.job.id}`)
+      ).body as { status: string; enrolled: number };
+      return j.status === 'running' ? undefined : j;
+    });
+    expect(job).toMatchObject({ status: 'completed', enrolled: 10 });
 
     await eventually(async () => {
       const c = await api.campaign(campaignId);

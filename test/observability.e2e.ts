@@ -51,7 +51,14 @@ describe('metrics, logs and listeners', () => {
       testNumbers(240, 8000).map((phone) => ({ phone })),
       'metrics',
     );
-    const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    // The API's metrics take its METRICS_TOKEN; the worker's listen on loopback only.
+    const scrape = async (url: string) =>
+      (
+        await fetch(`${url}/metrics`, {
+          headers:
+            url === engine.apiUrl ? { authorization: `Bearer ${engine.secrets.metricsToken}` } : {},
+        })
+      ).text();
     const [workerUrl] = engine.workerUrls();
 
     // While it runs: the campaign is counted as running, its recipients by state.
@@ -118,6 +125,32 @@ describe('metrics, logs and listeners', () => {
     expect(throttleWarnings.every((l) => l.level === 40 && l.campaignId === id)).toBe(true);
     const apiLines = json('api');
     expect(apiLines.some((l) => l.msg === 'campaign launched' && l.campaignId === id)).toBe(true);
+  });
+
+  it("refuses the API's /metrics without its METRICS_TOKEN", async () => {
+    const none = await fetch(`${engine.apiUrl}/metrics`);
+    expect(none.status).toBe(401);
+    expect(await none.text()).not.toMatch(/wa_campaigns|process_cpu/);
+    const wrong = await fetch(`${engine.apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${engine.secrets.metricsToken.replace(/.$/, '#')}` },
+    });
+    expect(wrong.status).toBe(401);
+    const right = await fetch(`${engine.apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${engine.secrets.metricsToken}` },
+    });
+    expect(right.status).toBe(200);
+    expect(await right.text()).toMatch(/^# HELP wa_webhook_events_total/m);
+  });
+
+  it('serves no API metrics at all when METRICS_TOKEN is unset', async () => {
+    const bare = await startEngine({ api: { METRICS_TOKEN: '' } });
+    try {
+      const res = await fetch(`${bare.apiUrl}/metrics`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('METRICS_TOKEN');
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('tags each request with an id, answers the root with links, and listens on loopback', async () => {

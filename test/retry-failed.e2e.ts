@@ -1,3 +1,5 @@
+import { Client, Connection } from '@temporalio/client';
+import { testInfrastructure } from './setup/test-settings.js';
 import { apiClient, type CampaignView } from './support/api-client.js';
 import { eventually, startEngine, testNumbers, type Engine } from './support/engine.js';
 import type { SandboxLog } from './support/sandbox.js';
@@ -89,6 +91,45 @@ describe('retry failed', () => {
     for (const n of [...flaky, ...lost]) expect(received(n)).toBe(1);
     expect(received(gone[0])).toBe(0);
     expect(new Set(log.messages.map((m) => m.to)).size).toBe(log.count);
+  });
+});
+
+describe('retry failed with nothing to retry', () => {
+  let engine: Engine;
+  let temporal: Client;
+
+  beforeAll(async () => {
+    engine = await startEngine({ sandbox: { SANDBOX_STATUS_DELAYS_MS: '20,40,60' } });
+    temporal = new Client({
+      connection: await Connection.connect({ address: testInfrastructure().temporalAddress }),
+    });
+  });
+
+  afterAll(async () => {
+    await temporal?.connection.close();
+    await engine?.stop();
+  });
+
+  it('answers that none was requeued, and the run it starts ends with the campaign as it closed', async () => {
+    const api = apiClient(engine.apiUrl, await engine.login());
+    const { id, workflowId } = await api.launch(testNumbers(5, 7100).map((phone) => ({ phone })));
+    await eventually(async () =>
+      (await api.campaign(id)).status === 'completed' ? true : undefined,
+    );
+    const firstRun = (await temporal.workflow.getHandle(workflowId).describe()).runId;
+
+    const retry = await api.call('POST', `/v1/campaigns/${id}/retry-failed`, {});
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ requeued: 0 });
+    const latest = await eventually(
+      async () => {
+        const d = await temporal.workflow.getHandle(workflowId).describe();
+        return d.runId !== firstRun && d.status.name === 'COMPLETED' ? d : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(latest.status.name).toBe('COMPLETED');
+    expect((await api.campaign(id)).status).toBe('completed');
   });
 });
 

@@ -68,6 +68,11 @@ describe('security: what an attacker tries', () => {
       // not JSON: kept as text
     }
     cases.push({ label, status: res.status });
+    // Every case stands alone: a 5xx fails the test that sent it, whatever ran before.
+    expect([label, res.status < 500 ? 'not 5xx' : `${res.status} ${text.slice(0, 200)}`]).toEqual([
+      label,
+      'not 5xx',
+    ]);
     return { status: res.status, headers: res.headers, body };
   }
 
@@ -566,6 +571,125 @@ describe('security: what an attacker tries', () => {
     const SQL = "x'); drop table campaigns; --";
     const SCRIPT = '<script>alert(document.cookie)</script>';
 
+    it('rejects wrong types and huge values in template values, defaults and components with 400 naming the field', async () => {
+      const phone = testNumbers(1, 8350)[0];
+      const launch = (extra: object) => ({
+        name: 'n',
+        template: { name: 'promo', language: 'en' },
+        ...extra,
+      });
+      const huge = 'x'.repeat(40_000);
+      const cases: [string, unknown, string][] = [
+        [
+          'values as a list',
+          launch({ recipients: [{ phone, values: ['a'] }] }),
+          'recipients.0.values',
+        ],
+        [
+          'value as a number',
+          launch({ recipients: [{ phone, values: { code: 7 } }] }),
+          'recipients.0.values.code',
+        ],
+        [
+          'huge value',
+          launch({ recipients: [{ phone, values: { code: huge } }] }),
+          'recipients.0.values.code',
+        ],
+        [
+          'unknown parameter',
+          launch({ recipients: [{ phone, values: { code: 'a', coupon: 'b' } }] }),
+          'recipients.0.values.coupon',
+        ],
+        [
+          'bad key',
+          launch({ recipients: [{ phone, values: { 'Bad Key': 'a' } }] }),
+          'recipients.0.values.Bad Key',
+        ],
+        [
+          'components not a list',
+          launch({ recipients: [{ phone, components: { type: 'body' } }] }),
+          'recipients.0.components',
+        ],
+        [
+          'components of the wrong shape',
+          launch({ recipients: [{ phone, components: [{ type: 'body', parameters: 'x' }] }] }),
+          'recipients.0.components.0.parameters',
+        ],
+        [
+          'values and variables both',
+          launch({ recipients: [{ phone, variables: ['a'], values: { code: 'a' } }] }),
+          'recipients.0.values',
+        ],
+        [
+          'defaults as text',
+          launch({ defaults: 'x', recipients: [{ phone, variables: ['a'] }] }),
+          'defaults',
+        ],
+        [
+          'unknown default',
+          launch({ defaults: { nope: 'x' }, recipients: [{ phone, variables: ['a'] }] }),
+          'defaults.nope',
+        ],
+      ];
+      for (const [label, body, field] of cases) {
+        const res = await probe(label, 'POST', '/v1/campaigns', { token: admin, body });
+        expect([label, res.status]).toEqual([label, 400]);
+        expect([label, errorOf(res).details?.map((d) => d.field)]).toEqual([
+          label,
+          expect.arrayContaining([expect.stringContaining(field)]),
+        ]);
+      }
+      const templates: [string, unknown, string][] = [
+        [
+          'Meta body too long',
+          {
+            name: 'big_body',
+            language: 'en',
+            category: 'UTILITY',
+            components: [{ type: 'BODY', text: huge }],
+          },
+          'components.0.text',
+        ],
+        [
+          'components not a list',
+          { name: 'no_list', language: 'en', category: 'UTILITY', components: 'BODY' },
+          'components',
+        ],
+        [
+          'parameter_format unknown',
+          {
+            name: 'bad_format',
+            language: 'en',
+            category: 'UTILITY',
+            parameter_format: 'MIXED',
+            components: [{ type: 'BODY', text: 'hi' }],
+          },
+          'parameter_format',
+        ],
+        [
+          'limited-time offer',
+          {
+            name: 'lto',
+            language: 'en',
+            category: 'MARKETING',
+            components: [
+              { type: 'BODY', text: 'hi' },
+              { type: 'LIMITED_TIME_OFFER', limited_time_offer: { text: 'x' } },
+            ],
+          },
+          'components.1',
+        ],
+      ];
+      for (const [label, body, field] of templates) {
+        const res = await probe(label, 'POST', '/v1/templates', { token: admin, body });
+        expect([label, res.status]).toEqual([label, 400]);
+        expect([label, errorOf(res).details?.map((d) => d.field)]).toEqual([
+          label,
+          expect.arrayContaining([expect.stringContaining(field)]),
+        ]);
+      }
+    });
+
     it('rejects NUL bytes and lone surrogates in every text field with 400 naming it, and stores SQL and script text inert', async () => {
       const phone = testNumbers(1, 8300)[0];
       const fields: [string, string, (v: string) => unknown, string][] = [
@@ -659,6 +783,57 @@ describe('security: what an attacker tries', () => {
             },
           }),
           'definition.steps.0.text',
+        ],
+        [
+          'recipient value by key',
+          '/v1/campaigns',
+          (v) => ({
+            name: 'n',
+            template: { name: 'promo', language: 'en' },
+            recipients: [{ phone, values: { code: v } }],
+          }),
+          'recipients.0.values.code',
+        ],
+        [
+          'campaign default value',
+          '/v1/campaigns',
+          (v) => ({
+            name: 'n',
+            template: { name: 'promo', language: 'en' },
+            defaults: { code: v },
+            recipients: [{ phone }],
+          }),
+          'defaults.code',
+        ],
+        [
+          'Meta template body text',
+          '/v1/templates',
+          (v) => ({
+            name: `meta${Date.now()}`,
+            language: 'en',
+            category: 'UTILITY',
+            parameter_format: 'POSITIONAL',
+            components: [{ type: 'BODY', text: v }],
+          }),
+          'components.0.text',
+        ],
+        [
+          'drip step value',
+          '/v1/sequences',
+          (v) => ({
+            name: 'n',
+            definition: {
+              steps: [
+                {
+                  id: 'x',
+                  type: 'send',
+                  template: { name: 'promo', language: 'en' },
+                  values: { code: v },
+                },
+              ],
+            },
+          }),
+          'definition.steps.0.values.code',
         ],
         ['login e-mail', '/v1/auth/login', (v) => ({ email: v, password: 'x' }), 'email'],
         [
@@ -914,6 +1089,40 @@ describe('security: what an attacker tries', () => {
       expect(gz.status).toBe(413);
     });
 
+    it('refuses a body nested 10,000 levels deep with 400 on every route that takes a body', async () => {
+      const deep = `{"name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+      const routes: [string, string, boolean][] = [
+        ['POST', '/v1/auth/login', false],
+        ['POST', '/v1/auth/refresh', false],
+        ['POST', '/v1/users', true],
+        ['POST', '/v1/api-keys', true],
+        ['POST', '/v1/campaigns', true],
+        ['POST', '/v1/templates', true],
+        ['POST', '/v1/contacts', true],
+        ['PUT', '/v1/settings/delivery', true],
+      ];
+      for (const [method, path, signedIn] of routes) {
+        const res = await probe(`deep JSON ${path}`, method, path, {
+          ...(signedIn ? { token: admin } : {}),
+          raw: deep,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect([path, res.status]).toEqual([path, 400]);
+        expect([path, errorOf(res).message]).toEqual([
+          path,
+          expect.stringMatching(/deeper than 64/),
+        ]);
+      }
+      // A body at the limit is still read (and judged by its route's schema).
+      const atLimit = `{"email":"a@example.com","password":"x","extra":${'['.repeat(63)}${']'.repeat(63)}}`;
+      const ok = await probe('JSON at the depth limit', 'POST', '/v1/auth/login', {
+        raw: atLimit,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(ok.status).toBe(400);
+      expect(errorOf(ok).message).not.toMatch(/deeper than/);
+    });
+
     it('reads CSV uploads with bad rows, a wrong encoding and formula cells without failing', async () => {
       const [a, b] = testNumbers(2, 8400);
       const csv = [
@@ -986,7 +1195,7 @@ describe('security: what an attacker tries', () => {
       });
     const sign = (body: string) => signWebhookBody(body, engine.secrets.appSecret);
 
-    it('refuses bad, missing and replayed signatures (401, nothing written), applies the good events of a mixed delivery', async () => {
+    it('refuses bad and missing signatures (401, nothing written), applies the good events of a mixed delivery and answers its redelivery 200 changing nothing', async () => {
       const id = await campaign(admin, testNumbers(3, 8500));
       const rows = await eventually(async () => {
         const r = await db.query<{ id: string; wamid: string; status: string }>(
@@ -1105,6 +1314,231 @@ describe('security: what an attacker tries', () => {
     });
   });
 
+  describe('templates synced with Meta, media and account events', () => {
+    const fieldsOf = (a: Answer) => (errorOf(a)?.details ?? []).map((d) => d.field);
+    const wabaId = String(Date.now()).slice(-12);
+    const account = (waba: unknown) => ({
+      token: engine.secrets.whatsappToken,
+      appSecret: engine.secrets.appSecret,
+      verifyToken: engine.secrets.verifyToken,
+      phoneNumberIds: [engine.sender],
+      wabaId: waba,
+    });
+
+    it('refuses sync and submit without a WABA id, and a bad WABA id, with 4xx naming the field', async () => {
+      for (const path of ['/v1/templates/sync', '/v1/templates/submit']) {
+        const res = await probe(`${path} without waba`, 'POST', path, {
+          token: admin,
+          body: path.endsWith('submit')
+            ? {
+                name: 'x_offer',
+                language: 'en_US',
+                category: 'MARKETING',
+                components: [{ type: 'BODY', text: 'Hi' }],
+              }
+            : {},
+        });
+        expect(res.status).toBe(409);
+        expect(fieldsOf(res)).toContain('wabaId');
+      }
+      for (const bad of [123, 'abc', '12\u00003', '1'.repeat(100), '', { id: '1' }]) {
+        const res = await probe('bad waba id', 'PUT', '/v1/settings/whatsapp', {
+          token: admin,
+          body: account(bad),
+        });
+        expect(res.status).toBe(400);
+        expect(fieldsOf(res)).toContain('wabaId');
+      }
+      const ok = await probe('waba id', 'PUT', '/v1/settings/whatsapp', {
+        token: admin,
+        body: account(wabaId),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ wabaId });
+    });
+
+    it('checks submitted definitions, account-event and media queries, and uploads: 4xx naming the field', async () => {
+      const definition = {
+        name: 'hostile_offer',
+        language: 'en_US',
+        category: 'MARKETING',
+        components: [{ type: 'BODY', text: 'Hi there' }],
+      };
+      const bodies: [unknown, string][] = [
+        [{ ...definition, name: 5 }, 'name'],
+        [{ ...definition, name: 'a\u0000b' }, 'name'],
+        [{ ...definition, category: 'SPAM' }, 'category'],
+        [
+          { ...definition, components: [{ type: 'BODY', text: 'x'.repeat(2_000) }] },
+          'components.0.text',
+        ],
+        [
+          { ...definition, components: [{ type: 'BODY', text: 'bad \u0000 byte' }] },
+          'components.0.text',
+        ],
+        [{ ...definition, components: [{ type: 'CAROUSEL', cards: [] }] }, 'components.0'],
+        [{ ...definition, extra: true }, ''],
+      ];
+      for (const [body, field] of bodies) {
+        const res = await probe('hostile submit', 'POST', '/v1/templates/submit', {
+          token: admin,
+          body,
+        });
+        expect(res.status).toBe(400);
+        if (field) expect(fieldsOf(res).some((f) => f.startsWith(field))).toBe(true);
+      }
+      for (const [query, field] of [
+        ['field=bogus', 'field'],
+        ['event=%00', 'event'],
+        ['event=' + 'A'.repeat(500), 'event'],
+        ['templateName=%00x', 'templateName'],
+        ['limit=99999999999999999999', 'limit'],
+        ['limit=-1', 'limit'],
+        ['cursor=not-a-cursor', 'cursor'],
+        ['unknown=1', ''],
+      ]) {
+        const res = await probe('account events query', 'GET', `/v1/account-events?${query}`, {
+          token: admin,
+        });
+        expect(res.status).toBe(400);
+        if (field) expect(fieldsOf(res)).toContain(`query.${field}`);
+      }
+      const events = await probe('account events', 'GET', '/v1/account-events', { token: admin });
+      expect(events.status).toBe(200);
+      for (const query of ['before=yesterday', 'limit=0', 'limit=x']) {
+        const res = await probe('media query', 'GET', `/v1/media?${query}`, { token: admin });
+        expect(res.status).toBe(400);
+      }
+      const upload = (form: FormData, label: string) =>
+        fetch(`${engine.apiUrl}/v1/media`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}` },
+          body: form,
+        }).then(async (res) => {
+          cases.push({ label, status: res.status });
+          return { status: res.status, headers: res.headers, body: await res.json() };
+        });
+      const file = (type: string, bytes: number) => new Blob([Buffer.alloc(bytes, 1)], { type });
+      const noFile = new FormData();
+      noFile.set('phoneNumberId', engine.sender);
+      const noFileRes = await upload(noFile, 'media without file');
+      expect(noFileRes.status).toBe(400);
+      expect(fieldsOf(noFileRes)).toContain('file');
+      const script = new FormData();
+      script.set('file', file('application/x-sh', 10), 'run.sh');
+      const scriptRes = await upload(script, 'media of a type Meta refuses');
+      expect(scriptRes.status).toBe(400);
+      expect(fieldsOf(scriptRes)).toContain('file');
+      const foreign = new FormData();
+      foreign.set('file', file('image/png', 10), 'a.png');
+      foreign.set('phoneNumberId', '999999999');
+      const foreignRes = await upload(foreign, 'media from a foreign number');
+      expect(foreignRes.status).toBe(400);
+      expect(fieldsOf(foreignRes)).toContain('phoneNumberId');
+      const nul = new FormData();
+      nul.set('file', file('image/png', 10), 'a.png');
+      nul.set('phoneNumberId', '12\u00003');
+      expect((await upload(nul, 'media with a NUL byte')).status).toBe(400);
+      const huge = new FormData();
+      huge.set('file', file('image/png', 6 * 1024 * 1024), 'big.png');
+      expect((await upload(huge, 'media over the image limit')).status).toBe(413);
+      const tooBig = new FormData();
+      tooBig.set('file', file('video/mp4', 17 * 1024 * 1024), 'big.mp4');
+      expect((await upload(tooBig, 'media over the upload limit')).status).toBe(413);
+      expect(
+        await count(`select count(*) as n from media where workspace_id = $1`, [me.workspaceId]),
+      ).toBe(0);
+    });
+
+    it('applies hostile account webhook fields as skipped events, and only for the account that signed them', async () => {
+      const delivery = (id: string, field: string, value: unknown) =>
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [{ id, time: 1, changes: [{ field, value }] }],
+        });
+      const status = {
+        event: 'PAUSED',
+        message_template_id: 1234,
+        message_template_name: 'promo',
+        message_template_language: 'en',
+        reason: 'NONE',
+      };
+      const hostile: [string, unknown][] = [
+        ['message_template_status_update', { ...status, event: 'PAUSED\u0000' }],
+        [
+          'message_template_status_update',
+          { ...status, message_template_name: 'x'.repeat(100_000) },
+        ],
+        ['message_template_status_update', { ...status, message_template_id: 'abc' }],
+        ['message_template_quality_update', { ...status, new_quality_score: 42 }],
+        ['template_category_update', { ...status, new_category: ['MARKETING'] }],
+        ['phone_number_quality_update', { display_phone_number: '\u0000', event: 'FLAGGED' }],
+        ['account_update', { event: 'ACCOUNT_RESTRICTION', restriction_info: 'all' }],
+      ];
+      const before = await count(
+        `select count(*) as n from account_events where workspace_id = $1`,
+        [me.workspaceId],
+      );
+      for (const [field, value] of hostile) {
+        const body = delivery(wabaId, field, value);
+        const res = await probe(`hostile ${field}`, 'POST', '/webhooks/whatsapp', {
+          raw: body,
+          headers: {
+            'content-type': 'application/json',
+            'x-hub-signature-256': signWebhookBody(body, engine.secrets.appSecret),
+          },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ accountEvents: 0, skipped: 1 });
+      }
+      // Another account's events, or this account's unsigned, change nothing.
+      const foreign = delivery('424242424242', 'message_template_status_update', status);
+      const foreignRes = await probe('foreign account webhook', 'POST', '/webhooks/whatsapp', {
+        raw: foreign,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signWebhookBody(foreign, engine.secrets.appSecret),
+        },
+      });
+      expect(foreignRes.status).toBe(401);
+      const mine = delivery(wabaId, 'message_template_status_update', status);
+      const unsigned = await probe('unsigned account webhook', 'POST', '/webhooks/whatsapp', {
+        raw: mine,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        },
+      });
+      expect(unsigned.status).toBe(401);
+      expect(
+        await count(`select count(*) as n from account_events where workspace_id = $1`, [
+          me.workspaceId,
+        ]),
+      ).toBe(before);
+      // The good one is stored, and the template it names takes its status.
+      const good = await probe('account webhook', 'POST', '/webhooks/whatsapp', {
+        raw: mine,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signWebhookBody(mine, engine.secrets.appSecret),
+        },
+      });
+      expect(good.body).toMatchObject({ accountEvents: 1, skipped: 0 });
+      const listed = await probe('account events', 'GET', '/v1/account-events?event=PAUSED', {
+        token: admin,
+      });
+      expect(
+        (listed.body as { events: { template: { name: string } }[] }).events[0]?.template?.name,
+      ).toBe('promo');
+      expect(
+        await count(
+          `select count(*) as n from templates where workspace_id = $1 and name = 'promo' and status = 'PAUSED'`,
+          [me.workspaceId],
+        ),
+      ).toBe(1);
+    });
+  });
+
   describe('around the API', () => {
     it('sends helmet headers, allows no foreign origin, and guards the sandbox log', async () => {
       const res = await probe('health', 'GET', '/health/ready', {
@@ -1156,7 +1590,30 @@ describe('security: what an attacker tries', () => {
       );
     });
 
-    it('keeps secrets out of the logs', () => {
+    it('keeps secrets out of the logs', async () => {
+      // This case sends each secret itself, so it proves something whatever ran before it.
+      const marker = `secrets-${Date.now()}`;
+      await login(engine.secrets.adminEmail, engine.secrets.adminPassword);
+      await probe('me with token', 'GET', '/v1/auth/me', {
+        token: admin,
+        headers: { 'x-request-id': marker },
+      });
+      const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
+      await probe('signed webhook', 'POST', '/webhooks/whatsapp', {
+        raw: body,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signWebhookBody(body, engine.secrets.appSecret),
+        },
+      });
+      await probe(
+        'handshake',
+        'GET',
+        `/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(engine.secrets.verifyToken)}&hub.challenge=1`,
+      );
+      await eventually(async () =>
+        engine.logs.some((l) => l.includes(marker)) ? true : undefined,
+      );
       const logs = engine.logs.join('\n');
       for (const secret of [
         engine.secrets.adminPassword,
@@ -1167,11 +1624,6 @@ describe('security: what an attacker tries', () => {
       ]) {
         expect(logs).not.toContain(secret);
       }
-    });
-
-    it('ran its cases without a single 5xx', () => {
-      expect(cases.length).toBeGreaterThan(200);
-      expect(cases.filter((c) => c.status >= 500)).toEqual([]);
     });
   });
 });

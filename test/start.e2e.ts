@@ -116,6 +116,37 @@ describe('npm start', () => {
     expect(start.output).toContain('[start] stopped');
   });
 
+  it('runs the Temporal server itself on PostgreSQL with its Web UI when TEMPORAL_SERVER=real', async () => {
+    const { databaseUrl } = testInfrastructure();
+    const [port, sandboxPort, temporalPort, uiPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const start = new StartRun();
+    runs.push(start);
+    await start.start(projectRoot, {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_SERVER: 'real',
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      DATA_DIR: await mkdtemp(path.join(tmpdir(), 'wa-engine-start-real-')),
+    });
+    expect(start.output).toContain(`Temporal server 1.29.1`);
+    const ui = start.url('Temporal UI');
+    expect(ui).toBe(`http://127.0.0.1:${uiPort}`);
+    // The UI answers with the server's namespace and can list its workflows.
+    expect(await answers(ui)).toBe(200);
+    expect(await answers(`${ui}/api/v1/namespaces/default/workflows`)).toBe(200);
+    const health = await fetch(`${start.url('API')}/health`);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'up', temporal: 'up' });
+    expect(await start.interrupt()).toBe(0);
+    expect(await answers(ui)).toBe('refused');
+  });
+
   it('refuses to start, naming the setting and the fix, when a port it needs is taken', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));

@@ -13,5 +13,7 @@ export interface SandboxLog {
     templateName?: string;
     callbackData?: string;
     acceptedAtMs: number;
+    /** The statuses whose webhook the engine answered with 200. */
+    acknowledged: ('sent' | 'delivered' | 'read' | 'failed')[];
   }[];
 }
