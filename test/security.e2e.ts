@@ -563,6 +563,68 @@ describe('security: what an attacker tries', () => {
         ]),
       ).toBe(1);
     });
+    it('says nothing of an e-mail registered in another workspace: adding and signing up with it succeed, and a sign-in that opens several names its workspace', async () => {
+      const shared = `shared-${Date.now()}@example.com`;
+      const theirs = 'quartz meadow falcon 61 ember';
+      const ours = 'cobalt harbour violin 27 thistle';
+      const signup = (workspaceName: string) =>
+        probe('signup with a shared e-mail', 'POST', '/v1/auth/signup', {
+          body: { workspaceName, email: shared, password: theirs },
+        });
+      const first = await signup('theirs one');
+      expect(first.status).toBe(201);
+      const firstWs = (first.body as { user: { workspaceId: string } }).user.workspaceId;
+      // An admin elsewhere adding the same e-mail learns nothing: it is simply a new user here.
+      const added = await probe('add a user registered elsewhere', 'POST', '/v1/users', {
+        token: admin,
+        body: { email: shared, password: ours, role: 'viewer' },
+      });
+      expect([added.status, added.body]).toEqual([201, expect.objectContaining({ email: shared })]);
+      // Nor does a stranger signing up with it.
+      const second = await signup('theirs two');
+      expect(second.status).toBe(201);
+      const secondWs = (second.body as { user: { workspaceId: string } }).user.workspaceId;
+      // Within one workspace an e-mail is still one user.
+      const again = await probe('add the same e-mail twice', 'POST', '/v1/users', {
+        token: admin,
+        body: { email: shared.toUpperCase(), password: ours, role: 'viewer' },
+      });
+      expect(again.status).toBe(409);
+      expect((errorOf(again)?.details ?? []).map((d) => d.field)).toEqual(['email']);
+      // Each password opens its own accounts; one that opens two must name the workspace.
+      const mine = await login(shared, ours);
+      expect((mine.body as { user: { workspaceId: string } }).user.workspaceId).toBe(
+        me.workspaceId,
+      );
+      const both = await probe('login opening two workspaces', 'POST', '/v1/auth/login', {
+        body: { email: shared, password: theirs },
+      });
+      expect(both.status).toBe(400);
+      expect((errorOf(both)?.details ?? []).map((d) => d.field)).toEqual(['workspaceId']);
+      for (const ws of [firstWs, secondWs]) {
+        const named = await probe('login naming its workspace', 'POST', '/v1/auth/login', {
+          body: { email: shared, password: theirs, workspaceId: ws },
+        });
+        expect([
+          named.status,
+          (named.body as { user?: { workspaceId: string } }).user?.workspaceId,
+        ]).toEqual([200, ws]);
+      }
+      // A workspace the password does not open is the same 401 as an unknown e-mail.
+      const wrongWs = await probe(
+        'login naming a workspace it is not in',
+        'POST',
+        '/v1/auth/login',
+        {
+          body: { email: shared, password: ours, workspaceId: firstWs },
+        },
+      );
+      const unknown = await probe('login with an unknown e-mail', 'POST', '/v1/auth/login', {
+        body: { email: `nobody-${Date.now()}@example.com`, password: ours },
+      });
+      expect([wrongWs.status, errorOf(wrongWs)?.message]).toEqual([401, errorOf(unknown)?.message]);
+      expect(unknown.status).toBe(401);
+    });
   });
 
   describe('hostile input', () => {

@@ -25,6 +25,8 @@ const loginSchema = z.strictObject({
   password: safeText().min(1).max(256),
   /** `cookie`: the refresh token goes into an httpOnly cookie guarded by a CSRF token (browsers). */
   session: z.enum(['token', 'cookie']).default('token'),
+  /** Needed only when the e-mail and password sign in to more than one workspace. */
+  workspaceId: z.uuid().optional(),
 });
 const refreshSchema = z
   .strictObject({ refreshToken: z.string().regex(/^wrt_[\w-]{43}$/, 'not a refresh token') })
@@ -69,7 +71,7 @@ export class AuthController {
     const previous = cookie(req, REFRESH_COOKIE);
     if (previous) await this.auth.endFamilyOf(previous);
     const session = await this.attempt(
-      () => this.auth.login(body.email, body.password, clientAddress(req)),
+      () => this.auth.login(body.email, body.password, clientAddress(req), body.workspaceId),
       res,
     );
     return this.answer(session, body.session, res);
@@ -145,7 +147,12 @@ export class AuthController {
       action: 'workspace.created',
       ip: clientAddress(req),
     });
-    const session = await this.auth.login(body.email, body.password, clientAddress(req));
+    const session = await this.auth.login(
+      body.email,
+      body.password,
+      clientAddress(req),
+      workspaceId,
+    );
     res.status(201);
     return this.answer(session, 'token', res);
   }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { hash, verify } from '@node-rs/bcrypt';
 import { DomainError, type Role } from '#libs/domain';
 import {
@@ -53,27 +54,49 @@ export class AuthService {
     private readonly security: SecurityRepository,
   ) {}
 
-  async login(email: string, password: string, ip: string): Promise<Session> {
+  /**
+   * Signs in with an e-mail and password. The same e-mail may have an account in several
+   * workspaces: the password is tried against each of them (at once, so the answer takes about
+   * one verification's time), and when it opens more than one, the sign-in must name the
+   * workspace. Nothing in a failed answer says whether or where the e-mail is registered.
+   */
+  async login(email: string, password: string, ip: string, workspaceId?: string): Promise<Session> {
     const keys = [
       { key: `account:${email.toLowerCase()}`, free: LOGIN_THROTTLE.freePerAccount },
       { key: `ip:${ip}`, free: LOGIN_THROTTLE.freePerAddress },
     ];
     const locked = await this.security.lockedFor(keys.map((k) => k.key));
     if (locked > 0) throw new TooManyAttempts(locked);
-    const user = await this.identity.userByEmail(email);
-    const ok = await verify(password, user?.passwordHash ?? (await this.decoy));
-    if (!user || !ok || user.disabled) {
+    const accounts = await this.identity.usersByEmail(email, workspaceId);
+    const matches = accounts.length
+      ? await Promise.all(accounts.map((a) => verify(password, a.passwordHash)))
+      : [await verify(password, await this.decoy)];
+    const opened = accounts.filter((a, i) => matches[i] && !a.disabled);
+    if (opened.length === 0) {
       const lock = await this.security.recordFailure(keys);
+      const reason = !accounts.length
+        ? 'unknown account'
+        : accounts.some((a, i) => matches[i] && a.disabled)
+          ? 'disabled'
+          : 'password';
       await this.security.audit({
-        workspaceId: user?.workspaceId ?? null,
+        workspaceId: accounts.length === 1 ? accounts[0].workspaceId : null,
         actor: email.toLowerCase(),
         action: 'auth.login_failed',
         ip,
-        details: { reason: !user ? 'unknown account' : user.disabled ? 'disabled' : 'password' },
+        details: { reason },
       });
       if (lock > 0) throw new TooManyAttempts(lock);
       throw new DomainError('unauthorized', 'wrong e-mail or password');
     }
+    if (opened.length > 1) {
+      throw new DomainError(
+        'validation_failed',
+        'this e-mail and password sign in to several workspaces: name one',
+        [{ field: 'workspaceId', reason: `one of ${opened.map((a) => a.workspaceId).join(', ')}` }],
+      );
+    }
+    const [user] = opened;
     // Only the account's count restarts: a sign-in must not reset the address's count.
     await this.security.clearFailures([keys[0].key]);
     await this.security.audit({
@@ -145,17 +168,19 @@ export class AuthService {
         { field: 'password', reason: weakness },
       ]);
     }
-    if (await this.identity.userByEmail(email)) {
-      throw new DomainError('conflict', 'a user with this e-mail already exists', [
-        { field: 'email', reason: 'already registered' },
+    // Unique within the workspace only: an e-mail registered elsewhere is not this one's business.
+    const taken = () =>
+      new DomainError('conflict', 'a user of this workspace already has this e-mail', [
+        { field: 'email', reason: 'already a user of this workspace' },
       ]);
-    }
-    return this.identity.createUser(
-      workspaceId,
-      email,
-      await hash(password, { cost: BCRYPT_COST }),
-      role,
-    );
+    if ((await this.identity.usersByEmail(email, workspaceId)).length) throw taken();
+    const passwordHash = await hash(password, { cost: BCRYPT_COST });
+    return this.identity
+      .createUser(workspaceId, email, passwordHash, role)
+      .catch((err: unknown) => {
+        if (err instanceof UniqueConstraintViolationException) throw taken();
+        throw err;
+      });
   }
 
   async changePassword(userId: string, current: string, next: string, ip: string) {

@@ -45,7 +45,8 @@ export class BootstrapService implements OnApplicationBootstrap {
   private async ensureAdmin(): Promise<string | null> {
     const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = this.config;
     if (!email) return null;
-    const existing = await this.identity.userByEmail(email);
+    // The administrator this setting created first; the same e-mail in other workspaces is theirs.
+    const [existing] = await this.identity.usersByEmail(email);
     if (existing) return existing.workspaceId;
     if (!password) {
       throw new Error(

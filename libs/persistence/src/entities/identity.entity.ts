@@ -17,11 +17,16 @@ const WorkspaceSchema = defineEntity({
 const UserSchema = defineEntity({
   name: 'User',
   tableName: 'users',
+  uniques: [{ properties: ['workspace', 'email'] }],
+  indexes: [{ properties: ['email'] }],
   properties: {
     id: p.uuid().primary(),
     workspace: () => p.manyToOne(Workspace).deleteRule('cascade'),
-    /** Lower-cased; unique across workspaces, so a login names one user. */
-    email: p.string().length(320).unique(),
+    /**
+     * Lower-cased; unique within the workspace. The same e-mail may sign in to several
+     * workspaces, so another workspace's users never learn that it exists elsewhere.
+     */
+    email: p.string().length(320),
     /** bcrypt, cost 12. */
     passwordHash: p.string().length(100),
     role: p.enum([...ROLES]),

@@ -37,6 +37,8 @@ const COMMITTED: Record<string, string> = {
     '14d972c28ea5226914b5c5e627dafe80ca846434280e6534b951208ae9396211',
   '20261202210000-contact-import-numbers.migration.ts':
     '9ad1b8ce73c5d0db865da43398e0a0bc15caa87bc011ec3f15b440885c588bf1',
+  '20261203080000-user-email-per-workspace.migration.ts':
+    '108f201220774ee1878fdbeaa09dfa7aacd841806eeb52b573ccab622d1cdb47',
 };
 
 const folder = dirname(fileURLToPath(import.meta.url));

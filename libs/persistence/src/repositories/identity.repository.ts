@@ -3,6 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '#libs/domain';
 import { ApiKey, RefreshToken, User, Workspace } from '../entities/identity.entity.js';
 
+/** How many workspaces' accounts one sign-in tries its password against, at most. */
+export const MAX_ACCOUNTS_PER_EMAIL = 20;
+
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export interface UserRecord {
@@ -56,9 +59,19 @@ export class IdentityRepository {
     return toUser(user);
   }
 
-  async userByEmail(email: string): Promise<UserRecord | null> {
-    const user = await this.em.fork().findOne(User, { email: email.toLowerCase() });
-    return user ? toUser(user) : null;
+  /**
+   * The accounts an e-mail has, oldest first: one per workspace it was registered in, or only
+   * the one of `workspaceId` when that is given.
+   */
+  async usersByEmail(email: string, workspaceId?: string): Promise<UserRecord[]> {
+    const users = await this.em
+      .fork()
+      .find(
+        User,
+        { email: email.toLowerCase(), ...(workspaceId ? { workspace: workspaceId } : {}) },
+        { orderBy: { createdAt: 'asc', id: 'asc' }, limit: MAX_ACCOUNTS_PER_EMAIL },
+      );
+    return users.map(toUser);
   }
 
   async userById(id: string): Promise<UserRecord | null> {
