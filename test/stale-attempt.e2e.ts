@@ -15,7 +15,12 @@ describe('a send attempt that stalls while another takes the campaign over', () 
   let engine: Engine;
 
   beforeAll(async () => {
-    engine = await startEngine({ sandbox: { SANDBOX_STATUS_DELAYS_MS: '50,100,150' } });
+    engine = await startEngine({
+      sandbox: { SANDBOX_STATUS_DELAYS_MS: '50,100,150' },
+      // A send the frozen worker had begun when it stopped has an unknown fate (its request may
+      // have left); such rows wait this window for a status, then fail as unknown_outcome.
+      api: { CAMPAIGN_UNKNOWN_WINDOW_MS: '15000' },
+    });
   });
 
   afterAll(async () => {
