@@ -59,7 +59,13 @@ export function request({
       clearTimeout(timer);
       finish();
     };
-    const fail = (err: Error) => settle(() => reject(err));
+    // A request whose socket is still connecting (or not yet given one by the pool) has written
+    // nothing: whatever ends it, the provider cannot have seen it. Once connected, its bytes may
+    // be in the kernel's hands, and an ending without an answer leaves its fate unknown.
+    const fail = (err: Error) =>
+      settle(() =>
+        reject(!req.socket || req.socket.connecting ? Object.assign(err, { unsent: true }) : err),
+      );
     const req = transport.request(
       target,
       {
@@ -121,7 +127,8 @@ export function toApiError(response: HttpAnswer, payload: unknown): WhatsAppApiE
 export function toTransportError(err: unknown, forced?: 'unknown'): WhatsAppTransportError {
   const cause = (err as { cause?: { code?: string } }).cause;
   const code = cause?.code ?? (err as { code?: string }).code;
-  const outcome = forced ?? (code && NOT_SENT_CODES.has(code) ? 'not-sent' : 'unknown');
+  const unsent = (err as { unsent?: boolean }).unsent === true;
+  const outcome = forced ?? (unsent || (code && NOT_SENT_CODES.has(code)) ? 'not-sent' : 'unknown');
   const reason = (err as Error).name === 'TimeoutError' ? 'request timed out' : String(code ?? err);
   return new WhatsAppTransportError(outcome, `WhatsApp request failed: ${reason}`, { cause: err });
 }

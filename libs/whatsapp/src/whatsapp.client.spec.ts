@@ -183,6 +183,41 @@ describe('WhatsAppClient', () => {
     expect(err.outcome).toBe('unknown');
   });
 
+  it('reports a request that timed out before its connection was made as not sent', async () => {
+    // A server of its own, so that no pooled connection is at hand: the request must connect.
+    let requests = 0;
+    const fresh = createServer((_req, res) => {
+      requests += 1;
+      res.end();
+    });
+    await new Promise<void>((resolve) => fresh.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(fresh.address() as AddressInfo).port}`;
+    try {
+      // Started in the check phase and the process then stalls (as a stopped worker does): the
+      // next loop turn runs the expired timeout before it ever sees the connection complete.
+      const sent = await new Promise<Promise<unknown>>((resolve) =>
+        setImmediate(() => {
+          const pending = client({ baseUrl: url, timeoutMs: 20 })
+            .sendText('12345', '447911100000', 'x')
+            .catch((e: unknown) => e);
+          const until = Date.now() + 100;
+          while (Date.now() < until) {
+            // stalled
+          }
+          resolve(pending);
+        }),
+      );
+      const err = (await sent) as WhatsAppTransportError;
+      expect(err).toBeInstanceOf(WhatsAppTransportError);
+      expect(err.outcome).toBe('not-sent');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(requests).toBe(0);
+    } finally {
+      fresh.closeAllConnections();
+      await new Promise((resolve) => fresh.close(resolve));
+    }
+  });
+
   it('reports a refused connection as not sent', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
