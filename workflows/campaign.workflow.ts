@@ -19,7 +19,6 @@ import type { CampaignActivities, SendRecipientsResult } from './campaign.activi
 import {
   campaignStatusKey,
   countsChangedSignal,
-  isAutomaticActor,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -31,6 +30,7 @@ import {
   type ControlRequest,
 } from './campaign.definitions.js';
 import { outstanding, unsent } from './campaign-progress.js';
+import { pauseControl } from './pause-control.js';
 
 const sending = proxyActivities<CampaignActivities>({
   // One attempt sends for at most a few minutes (its budget), then returns.
@@ -111,21 +111,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     if (snapshot.version >= state.snapshot.version) state.snapshot = snapshot;
     showDetails();
   };
+  const control = pauseControl(state);
   const requestPause = (reason: string | null, actor: string | null) => {
-    if (state.paused) {
-      // An operator's pause of a campaign the engine or a template paused takes over, so that
-      // the template's approval (which resumes only its own pause) leaves it paused.
-      if (isAutomaticActor(state.actor) && !isAutomaticActor(actor)) {
-        state.reason = reason;
-        state.actor = actor;
-        showDetails();
-      }
-      return;
-    }
-    state.paused = true;
-    state.reason = reason;
-    state.actor = actor;
-    sendScope?.cancel();
+    const change = control.pause(reason, actor);
+    if (change === 'taken-over') showDetails();
+    if (change === 'paused') sendScope?.cancel();
   };
   const rollOverDue = () =>
     workflowInfo().continueAsNewSuggested || signals >= input.maxSignalsPerRun;
@@ -146,11 +136,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Co
     resumeSignal,
     (req) => {
       signals += 1;
-      if (!state.paused) return;
-      if (req?.ifPausedBy !== undefined && state.actor !== req.ifPausedBy) return;
-      state.paused = false;
-      state.reason = req?.reason ?? null;
-      state.actor = req?.actor ?? 'operator';
+      control.resume(req);
     },
     {
       description:

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { CampaignActivities, SendRecipientsResult } from './campaign.activities.js';
 import type { SequenceRunnerActivities } from './sequence-runner.activities.js';
+import { pauseControl } from './pause-control.js';
 import {
   runnerPauseSignal,
   runnerProgressQuery,
@@ -90,13 +91,11 @@ export async function sequenceRunner(input: SequenceRunnerInput): Promise<void> 
         ...Object.entries(state.progress?.byStep ?? {}).map(([step, n]) => `- ${step}: ${n}`),
       ].join('\n'),
     );
+  const control = pauseControl(state);
   const requestPause = (reason: string | null, actor: string | null) => {
-    if (state.paused) return;
-    state.paused = true;
-    state.reason = reason;
-    state.actor = actor;
-    sendScope?.cancel();
-    describe();
+    const change = control.pause(reason, actor);
+    if (change === 'paused') sendScope?.cancel();
+    if (change !== 'unchanged') describe();
   };
   const rollOverDue = () =>
     workflowInfo().continueAsNewSuggested || signals >= input.maxSignalsPerRun;
@@ -116,12 +115,7 @@ export async function sequenceRunner(input: SequenceRunnerInput): Promise<void> 
     runnerResumeSignal,
     (req) => {
       signals += 1;
-      if (!state.paused) return;
-      if (req?.ifPausedBy !== undefined && state.actor !== req.ifPausedBy) return;
-      state.paused = false;
-      state.reason = req?.reason ?? null;
-      state.actor = req?.actor ?? 'operator';
-      describe();
+      if (control.resume(req)) describe();
     },
     {
       description:
