@@ -15,6 +15,7 @@ import {
   type Engine,
 } from '#dev-stack';
 import { numbersOf, split } from './support/audience.js';
+import { engineApi } from './support/engine-api.js';
 import { cpuByChild, peakRssMb } from './support/proc.js';
 import { sharesWhileSharing } from './support/shares.js';
 import { extent, maxInWindow } from './support/windows.js';
@@ -140,23 +141,9 @@ interface RunSettings {
 }
 
 async function run(engine: Engine, s: RunSettings) {
-  const token = await engine.login();
-  const api = async <T>(method: string, url: string, body?: unknown, type = 'application/json') => {
-    const call = () =>
-      fetch(`${engine.apiUrl}${url}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': type },
-        body: body instanceof Readable ? Readable.toWeb(body) : JSON.stringify(body),
-        ...(body instanceof Readable ? { duplex: 'half' } : {}),
-      });
-    // A read may meet a connection the server is just closing: it is safe to ask again.
-    const res = await call().catch((err: unknown) =>
-      method === 'GET' ? call() : Promise.reject(err as Error),
-    );
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  };
+  // Signs in again when the access token expires: a run that waits out the unknown window is
+  // longer than the token's 15 minutes.
+  const api = await engineApi(engine);
 
   await api('PUT', `/v1/rate-limits/senders/${engine.sender}`, { ratePerSecond: s.senderRate });
   for (const [cc, rate] of Object.entries(s.countryRates)) {
@@ -179,8 +166,7 @@ async function run(engine: Engine, s: RunSettings) {
         }
       }
     };
-    const upload = await api<{ id: string; members: number }>(
-      'POST',
+    const upload = await api.upload<{ id: string; members: number }>(
       '/v1/audiences?name=bench',
       Readable.from(lines()),
       'application/x-ndjson',
