@@ -19,6 +19,9 @@ export interface HttpAnswer {
  */
 const DEFAULT_MAX_ANSWER_BYTES = 1 << 20;
 
+/** How long an idle kept-alive connection is kept when the server says nothing of its own limit. */
+export const IDLE_CONNECTION_MS = 4_000;
+
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'DELETE';
   url: string;
@@ -36,9 +39,20 @@ export interface HttpRequest {
  * sends miss their slots.
  */
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
-  'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
+  'http:': new http.Agent(keepAliveOptions()),
+  'https:': new https.Agent(keepAliveOptions()),
 };
+
+/**
+ * An idle connection is closed by the client before the server would close it: a request sent
+ * on a connection the server is closing that moment fails with ECONNRESET, and its fate is then
+ * unknown. With a `timeout` set, Node's agent also honours the server's `Keep-Alive: timeout=N`
+ * hint (closing a second before it); without one it keeps idle sockets for ever. Four seconds
+ * when the server gives no hint, as undici does.
+ */
+function keepAliveOptions(): http.AgentOptions {
+  return { keepAlive: true, scheduling: 'lifo', timeout: IDLE_CONNECTION_MS };
+}
 
 /** Sends one request and reads the whole answer, failing after `timeoutMs` from the start. */
 export function request({

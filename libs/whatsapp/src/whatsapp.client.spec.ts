@@ -218,6 +218,32 @@ describe('WhatsAppClient', () => {
     }
   });
 
+  it("closes an idle connection itself before the server's keep-alive limit ends it", async () => {
+    // Node's server says `Keep-Alive: timeout=5` and closes an idle connection after 5 s; a send
+    // that met it closing would fail with ECONNRESET and an unknown fate. The client closes first.
+    let endedByClient: boolean | undefined;
+    const idle = createServer((_req, res) => json(res, 200, { messages: [{ id: 'wamid.A' }] }));
+    idle.keepAliveTimeout = 5_000;
+    idle.on('connection', (socket) => {
+      let clientEnded = false;
+      socket.on('end', () => (clientEnded = true));
+      socket.on('close', () => (endedByClient ??= clientEnded));
+    });
+    await new Promise<void>((resolve) => idle.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(idle.address() as AddressInfo).port}`;
+      await client({ baseUrl: url }).sendText('12345', '447911100000', 'x');
+      const until = Date.now() + 10_000;
+      while (endedByClient === undefined && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(endedByClient).toBe(true);
+    } finally {
+      idle.closeAllConnections();
+      await new Promise((resolve) => idle.close(resolve));
+    }
+  });
+
   it('reports a refused connection as not sent', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
