@@ -36,6 +36,12 @@ const RecipientSchema = defineEntity({
       properties: ['phone'],
       where: `status = 'pending' and phone is not null`,
     },
+    // A reply is attributed to the last message sent to its number.
+    {
+      name: 'recipients_phone_sent_at_index',
+      properties: ['phone', 'sentAt'],
+      where: 'sent_at is not null',
+    },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),

@@ -39,6 +39,8 @@ const COMMITTED: Record<string, string> = {
     '9ad1b8ce73c5d0db865da43398e0a0bc15caa87bc011ec3f15b440885c588bf1',
   '20261203080000-user-email-per-workspace.migration.ts':
     '108f201220774ee1878fdbeaa09dfa7aacd841806eeb52b573ccab622d1cdb47',
+  '20261203090000-inbound-messages.migration.ts':
+    '1608cd61026023c79484312c9d6c7beecc13647a6b33fa8e6798007fda723d25',
 };
 
 const folder = dirname(fileURLToPath(import.meta.url));
