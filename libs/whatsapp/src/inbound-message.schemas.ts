@@ -125,7 +125,8 @@ export function readInbound(
   m: z.infer<typeof inboundSchema>,
 ): { ok: true; reading: InboundReading } | { ok: false; path: string; error: z.ZodError } {
   const type = m.type;
-  const own: unknown = m[type];
+  // Only the message's own field of that name: never one inherited from Object.prototype.
+  const own: unknown = Object.hasOwn(m, type) ? m[type] : undefined;
   const known = Object.hasOwn(inboundKinds, type)
     ? inboundKinds[type as keyof typeof inboundKinds]
     : undefined;
@@ -133,25 +134,27 @@ export function readInbound(
   const parsed = schema.safeParse(own);
   if (!parsed.success) return { ok: false, path: type, error: parsed.error };
   const value = parsed.data as never;
-  const content: Record<string, unknown> = {};
-  if (value !== undefined) content[type] = value;
-  if (m.errors) content.errors = m.errors;
+  // Text and quick replies are whole in text and payload; every other kind keeps its object.
+  const kept = value !== undefined && type !== 'text' && type !== 'button';
+  const entries: [string, unknown][] = [
+    ...(kept ? [[type, value] as [string, unknown]] : []),
+    ...(m.errors ? [['errors', m.errors] as [string, unknown]] : []),
+  ];
   const reading: InboundReading = {
     text: undefined,
     payload: undefined,
     repliedTo: m.context?.id,
-    content: Object.keys(content).length ? content : undefined,
+    // fromEntries defines own keys: no type name can set the object's prototype.
+    content: entries.length ? Object.fromEntries(entries) : undefined,
   };
   switch (type) {
     case 'text':
       reading.text = (value as z.infer<typeof inboundKinds.text>).body;
-      delete content.text;
       break;
     case 'button': {
       const b = value as z.infer<typeof inboundKinds.button>;
       reading.text = b.text;
       reading.payload = b.payload;
-      delete content.button;
       break;
     }
     case 'interactive': {
@@ -184,6 +187,5 @@ export function readInbound(
       reading.text = (value as z.infer<typeof inboundKinds.location>).name;
       break;
   }
-  reading.content = Object.keys(content).length ? content : undefined;
   return { ok: true, reading };
 }

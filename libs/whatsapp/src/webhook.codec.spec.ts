@@ -696,6 +696,37 @@ describe('parseWebhook, inbound messages of every kind', () => {
     });
   });
 
+  it('never reads a field inherited from Object.prototype, nor lets __proto__ reach one', () => {
+    const parsed = parseWebhook(
+      JSON.parse(
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messages: [
+                      { ...base, id: 'p1', type: 'constructor' },
+                      { ...base, id: 'p2', type: 'proto' },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        }).replace('"type":"proto"', '"type":"__proto__","__proto__":{"polluted":true}'),
+      ),
+    );
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.messages.map((m) => [m.type, m.content])).toEqual([
+      ['constructor', undefined],
+      ['__proto__', undefined],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('skips malformed or hostile messages, naming where and why, and keeps the rest', () => {
     const parsed = deliver(
       { ...base, id: 'm0', type: 'text', text: { body: 'x'.repeat(4097) } },
