@@ -161,6 +161,21 @@ describe('inbound messages against PostgreSQL', () => {
     expect((await stored(r.wamid)).campaign_id).toBe(c.id);
   });
 
+  it('attributes a reply to a message still in flight, its acceptance not recorded yet', async () => {
+    const phone = number();
+    const now = Date.now();
+    await sentCampaign(phone, new Date(now - HOUR));
+    const inFlight = await sentCampaign(phone, new Date(now));
+    await sql(
+      `update recipients set status = 'sending', sent_at = null, wamid = null, slot_at = ?
+       where campaign_id = ?`,
+      [now - 2_000, inFlight.id],
+    );
+    const r = reply(phone, new Date(now));
+    await inbound.store(workspace, [r], WINDOW_HOURS);
+    expect((await stored(r.wamid)).campaign_id).toBe(inFlight.id);
+  });
+
   it('attributes nothing beyond the window, nor to a message sent after the reply', async () => {
     const phone = number();
     const now = Date.now();

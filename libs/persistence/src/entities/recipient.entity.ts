@@ -42,6 +42,12 @@ const RecipientSchema = defineEntity({
       properties: ['phone', 'sentAt'],
       where: 'sent_at is not null',
     },
+    // …or in flight to it, its acceptance not recorded yet.
+    {
+      name: 'recipients_sending_phone_index',
+      properties: ['phone'],
+      where: `status = 'sending'`,
+    },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),

@@ -3,7 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Inbound messages kept as part of each contact's conversation, once per wamid in a workspace,
  * with the service window they open and the campaign or drip step they answer. Attribution looks
- * up the last message sent to a number, so sent rows are indexed by number and sent time.
+ * up the last message sent to a number, so sent rows are indexed by number and sent time, and
+ * rows in flight by number.
  */
 export class Migration20261203090000 extends Migration {
   override name = 'Migration20261203090000';
@@ -33,9 +34,13 @@ export class Migration20261203090000 extends Migration {
     this.addSql(
       `create index "recipients_phone_sent_at_index" on "recipients" ("phone", "sent_at") where sent_at is not null;`,
     );
+    this.addSql(
+      `create index "recipients_sending_phone_index" on "recipients" ("phone") where status = 'sending';`,
+    );
   }
 
   override down(): void {
+    this.addSql(`drop index if exists "recipients_sending_phone_index";`);
     this.addSql(`drop index if exists "recipients_phone_sent_at_index";`);
     this.addSql(`drop table if exists "inbound_messages" cascade;`);
   }

@@ -40,7 +40,7 @@ const COMMITTED: Record<string, string> = {
   '20261203080000-user-email-per-workspace.migration.ts':
     '108f201220774ee1878fdbeaa09dfa7aacd841806eeb52b573ccab622d1cdb47',
   '20261203090000-inbound-messages.migration.ts':
-    '1608cd61026023c79484312c9d6c7beecc13647a6b33fa8e6798007fda723d25',
+    '607d65a552f18e733fe95b7cdf77438de6c84eed4b1851e7878404a97542b8dc',
 };
 
 const folder = dirname(fileURLToPath(import.meta.url));

@@ -85,7 +85,9 @@ export class InboundMessageRepository {
   ): Promise<string[]> {
     if (messages.length === 0) return [];
     // Meta's timestamps are whole seconds, sent times are not: a reply stamped in the second
-    // its message was sent still follows it.
+    // its message was sent still follows it. A message the provider accepted whose acceptance
+    // is not recorded yet (still `sending`) counts from its send slot, so a quick answer is not
+    // lost to the write-back's batching.
     const rows = await em.execute<{ wamid: string }[]>(
       `with m as (
          select distinct on (m.wamid) m.* from jsonb_to_recordset(?::jsonb) as m(wamid text,
@@ -93,25 +95,33 @@ export class InboundMessageRepository {
            context_wamid text, received_at timestamptz)
          order by m.wamid),
        fresh as (
-         select m.* from m where not exists (
+         select m.*, ?::int * interval '1 hour' as reach from m where not exists (
            select 1 from inbound_messages i where i.workspace_id = ? and i.wamid = m.wamid)),
        a as (
          select f.*, s.ledger_id, s.kind, s.send_key from fresh f
          left join lateral (
            select x.ledger_id, x.kind, x.send_key from (
-             (select r.campaign_id as ledger_id, k.kind, r.send_key, 0 as rank
+             (select r.campaign_id as ledger_id, k.kind, r.send_key, 0 as rank,
+                null::timestamptz as at
               from recipients r join campaigns k on k.id = r.campaign_id
               where f.context_wamid is not null and r.wamid = f.context_wamid
                 and r.phone = f.phone and k.workspace_id = ?
               limit 1)
              union all
-             (select r.campaign_id, k.kind, r.send_key, 1
+             (select r.campaign_id, k.kind, r.send_key, 1, r.sent_at
               from recipients r join campaigns k on k.id = r.campaign_id
               where r.phone = f.phone and r.sent_at is not null and k.workspace_id = ?
                 and r.sent_at < f.received_at + interval '1 second'
-                and r.sent_at > f.received_at - ?::int * interval '1 hour'
-              order by r.sent_at desc limit 1)) x
-           order by x.rank limit 1) s on true)
+                and r.sent_at > f.received_at - f.reach
+              order by r.sent_at desc limit 1)
+             union all
+             (select r.campaign_id, k.kind, r.send_key, 1, to_timestamp(r.slot_at / 1000)
+              from recipients r join campaigns k on k.id = r.campaign_id
+              where r.phone = f.phone and r.status = 'sending' and k.workspace_id = ?
+                and to_timestamp(r.slot_at / 1000) < f.received_at + interval '1 second'
+                and to_timestamp(r.slot_at / 1000) > f.received_at - f.reach
+              order by r.slot_at desc limit 1)) x
+           order by x.rank, x.at desc limit 1) s on true)
        insert into inbound_messages (id, workspace_id, contact_id, phone, phone_number_id, wamid,
          type, text, payload, content, context_wamid, received_at, window_expires_at,
          campaign_id, sequence_id, step)
@@ -139,10 +149,11 @@ export class InboundMessageRepository {
             received_at: m.receivedAt.toISOString(),
           })),
         ),
-        workspaceId,
-        workspaceId,
-        workspaceId,
         attributionWindowHours,
+        workspaceId,
+        workspaceId,
+        workspaceId,
+        workspaceId,
         workspaceId,
         workspaceId,
         SERVICE_WINDOW_HOURS,
