@@ -253,6 +253,26 @@ describe('drip sequences', () => {
       return acc;
     }, {});
     expect(statuses).toEqual({ completed: 150, exited: 50 });
+    // Every reply and STOP is kept and attributed to the step whose message it answered.
+    const replies = (
+      (await api.call('GET', `/v1/sequences/${seq}/replies?limit=500`)).body as {
+        replies: { from: string; text: string; sequenceId: string; step: string }[];
+      }
+    ).replies;
+    const answered = numbers.filter((_, i) => group(i) !== 'silent');
+    expect(replies.map((r) => r.from).sort()).toEqual(answered.sort());
+    for (const r of replies) {
+      const i = numbers.indexOf(r.from);
+      expect(r).toMatchObject({
+        sequenceId: seq,
+        step: 'welcome',
+        text: group(i) === 'reply' ? 'yes please' : 'STOP',
+      });
+    }
+    expect((await api.call('GET', `/v1/sequences/${seq}/replies?step=thanks`)).body).toEqual({
+      replies: [],
+      nextCursor: null,
+    });
     // Two minutes usually; a loaded dev server (other suites' workflows beside these 200) has
     // taken longer.
   }, 240_000);
@@ -335,7 +355,8 @@ describe('drip sequences', () => {
     }
     // The message is in the contact's history.
     const first = await contactOf(numbers[0]);
-    const history = (await api.call('GET', `/v1/contacts/${first.id}/messages`)).body as {
+    const history = (await api.call('GET', `/v1/contacts/${first.id}/messages?direction=outbound`))
+      .body as {
       messages: { campaignId: string; status: string }[];
     };
     expect(history.messages).toMatchObject([{ campaignId: seq }]);

@@ -490,6 +490,9 @@ describe('security: what an attacker tries', () => {
         ['DELETE', `/v1/contacts/${contact.id}`],
         ['GET', `/v1/contacts/${contact.id}/export`],
         ['GET', `/v1/contacts/${contact.id}/messages`],
+        ['GET', `/v1/contacts/${contact.id}/messages?direction=outbound`],
+        ['GET', `/v1/campaigns/${target}/replies`],
+        ['GET', `/v1/sequences/${sequence.id}/replies`],
         ['GET', `/v1/contact-lists/${list.id}`],
         ['DELETE', `/v1/contact-lists/${list.id}`],
         ['POST', `/v1/contact-lists/${list.id}/members`, { contactIds: [contact.id] }],
@@ -997,6 +1000,9 @@ describe('security: what an attacker tries', () => {
         for (const path of [
           `/v1/campaigns/${id}`,
           `/v1/campaigns/${id}/recipients`,
+          `/v1/campaigns/${id}/replies`,
+          `/v1/contacts/${id}/messages`,
+          `/v1/sequences/${id}/replies`,
           `/v1/templates/${id}`,
           `/v1/audiences/${id}`,
           `/v1/contacts/${id}`,
@@ -1019,6 +1025,69 @@ describe('security: what an attacker tries', () => {
         { token: admin },
       );
       expect(recipientsQuery.status).toBe(400);
+      // The listings of inbound messages: paging, direction and step, each named.
+      const own = (
+        await probe('own contact for messages', 'POST', '/v1/contacts', {
+          token: admin,
+          body: { phone: testNumbers(1, 8230)[0] },
+        })
+      ).body as { id: string };
+      const ownSequence = (
+        await probe('own sequence for replies', 'POST', '/v1/sequences', {
+          token: admin,
+          body: {
+            name: `replies ${Date.now()}`,
+            definition: { steps: [{ id: 'x', type: 'exit' }] },
+          },
+        })
+      ).body as { id: string };
+      const wrongShape = Buffer.from('{"id":5}').toString('base64url');
+      const badTime = Buffer.from(
+        JSON.stringify({ receivedAt: "' or 1=1 --", id: '00000000-0000-0000-0000-000000000000' }),
+      ).toString('base64url');
+      for (const base of [
+        `/v1/contacts/${own.id}/messages`,
+        `/v1/campaigns/${await campaign()}/replies`,
+        `/v1/sequences/${ownSequence.id}/replies`,
+      ]) {
+        for (const [q, field] of [
+          ['limit=0', 'query.limit'],
+          ['limit=100000', 'query.limit'],
+          ['limit=1;drop', 'query.limit'],
+          ['cursor=not-a-cursor', 'query.cursor'],
+          [`cursor=${wrongShape}`, 'query.cursor'],
+          [`cursor=${badTime}`, 'query.cursor'],
+          [`cursor=${'x'.repeat(5000)}`, 'query.cursor'],
+          ['cursor=%00', 'query.cursor'],
+          ['unknown=1', 'query'],
+          ['limit[$gt]=1', 'query'],
+        ]) {
+          const res = await probe(
+            `query ${base.slice(0, 30)} ${q.slice(0, 40)}`,
+            'GET',
+            `${base}?${q}`,
+            {
+              token: admin,
+            },
+          );
+          expect([base, q, res.status]).toEqual([base, q, 400]);
+          expect([base, q, errorOf(res).details?.[0]?.field]).toEqual([
+            base,
+            q,
+            expect.stringMatching(new RegExp(`^${field.replace('.', '\\.')}`)),
+          ]);
+        }
+      }
+      for (const [path, field] of [
+        [`/v1/contacts/${own.id}/messages?direction=sideways`, 'query.direction'],
+        [`/v1/contacts/${own.id}/messages?direction=outbound&cursor=${badTime}`, 'query.cursor'],
+        [`/v1/sequences/${ownSequence.id}/replies?step=..%2F..%2Fx`, 'query.step'],
+        [`/v1/sequences/${ownSequence.id}/replies?step=%00`, 'query.step'],
+      ]) {
+        const res = await probe(`query ${path.slice(-40)}`, 'GET', path, { token: admin });
+        expect([path, res.status, errorOf(res).details?.[0]?.field]).toEqual([path, 400, field]);
+      }
+
       for (const path of [
         "/v1/contacts?phone=1'--",
         '/v1/contacts?country=gbr',
@@ -1362,6 +1431,79 @@ describe('security: what an attacker tries', () => {
       });
       expect(steal.status).toBe(409);
       await probe('cancel', 'POST', `/v1/campaigns/${id}/cancel`, { token: admin });
+    });
+
+    it('keeps hostile inbound message fields out as skipped events (200, never 5xx), and stores each good message once', async () => {
+      const from = testNumbers(1, 8600)[0].slice(1);
+      const now = String(Math.floor(Date.now() / 1000));
+      const message = (id: string, extra: object) => ({ from, id, timestamp: now, ...extra });
+      const inbound = (messages: unknown[]) =>
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              id: 'waba',
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messaging_product: 'whatsapp',
+                    metadata: { phone_number_id: engine.sender },
+                    messages,
+                  },
+                },
+              ],
+            },
+          ],
+        });
+      const tag = `hostile-${Date.now()}`;
+      const SQL = "x'); drop table inbound_messages; --";
+      const body = inbound([
+        message(`${tag}-huge`, { type: 'text', text: { body: 'x'.repeat(100_000) } }),
+        message(`${tag}-nul`, { type: 'text', text: { body: 'a\u0000b' } }),
+        message(`${tag}-surrogate`, { type: 'text', text: { body: 'lone\ud800' } }),
+        message(`${tag}-number`, { type: 'text', text: { body: 42 } }),
+        message(`${tag}-array`, { type: 'text', text: ['x'] }),
+        message(`${tag}-interactive`, { type: 'interactive', interactive: { type: 'drop table' } }),
+        message(`${tag}-button`, {
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: { $ne: 1 }, title: 'x' } },
+        }),
+        message(`${tag}-reaction`, { type: 'reaction', reaction: { message_id: null } }),
+        message(`${tag}-image`, { type: 'image', image: { id: 'x'.repeat(10_000) } }),
+        message(`${tag}-location`, {
+          type: 'location',
+          location: { latitude: 1e308, longitude: 0 },
+        }),
+        message(`${tag}-contacts`, { type: 'contacts', contacts: 'everyone' }),
+        message(`${tag}-raw-nul`, { type: 'order', order: { note: 'a\u0000b' } }),
+        message(`${tag}-raw-huge`, { type: 'order', order: { note: 'y'.repeat(50_000) } }),
+        message(`${tag}-type`, { type: "text' or 1=1 --", text: { body: 'x' } }),
+        message(`${tag}-context`, { type: 'text', text: { body: 'x' }, context: { id: ['a'] } }),
+        { ...message(`${tag}-from`, { type: 'text', text: { body: 'x' } }), from: '+44 7400' },
+        message(`${tag}-ok`, { type: 'text', text: { body: `fine ${SQL}` } }),
+        message(`${tag}-ok-list`, {
+          type: 'interactive',
+          interactive: { type: 'list_reply', list_reply: { id: 'row-1', title: 'Tuesday' } },
+        }),
+      ]);
+      const stored = () =>
+        db
+          .query<{ wamid: string; type: string; text: string | null; payload: string | null }>(
+            `select wamid, type, text, payload from inbound_messages where wamid like $1 order by wamid`,
+            [`${tag}%`],
+          )
+          .then((r) => r.rows);
+      const res = await post('webhook hostile inbound', body, sign(body));
+      expect(res.status).toBe(200);
+      expect((res.body as { skipped: number }).skipped).toBeGreaterThanOrEqual(15);
+      expect(await stored()).toEqual([
+        { wamid: `${tag}-ok`, type: 'text', text: `fine ${SQL}`, payload: null },
+        { wamid: `${tag}-ok-list`, type: 'interactive', text: 'Tuesday', payload: 'row-1' },
+      ]);
+      const again = await post('webhook hostile inbound redelivered', body, sign(body));
+      expect(again.status).toBe(200);
+      expect(await stored()).toHaveLength(2);
     });
 
     it('answers the verification handshake only with a workspace verify token', async () => {

@@ -107,6 +107,16 @@ export const apiConfigSchema = z.object({
     .int()
     .refine((v) => v === 0 || v >= 60_000, 'must be 0 (off) or at least 60000 (a minute)')
     .default(15 * 60_000),
+  /**
+   * A reply is attributed to the campaign or drip step whose message its number was last sent
+   * within this many hours before it (a reply to a message of ours, by its context, always is).
+   */
+  REPLY_ATTRIBUTION_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
   /** Each campaign gets at most one counts signal per this interval. */
   STATUS_SIGNAL_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Largest audience upload accepted, in bytes. */

@@ -4,10 +4,19 @@ import type { SandboxContext } from './sandbox-context.js';
 import { guarded, readJson, sendInvalid } from './route-helpers.js';
 import { sendJson } from './http-io.js';
 import { randomWamid } from './wamid.js';
-import { inboundItem, preferenceItem, unixSeconds, type WebhookItem } from './webhook-envelope.js';
+import {
+  INBOUND_KINDS,
+  inboundItem,
+  preferenceItem,
+  unixSeconds,
+  type WebhookItem,
+} from './webhook-envelope.js';
 
 const digits = z.string().regex(/^\d{6,15}$/, 'must be digits, without +');
 const numericId = z.string().regex(/^\d+$/, 'must be the numeric phone-number id');
+
+/** Meta's own object of a message kind, passed on as given so tests can post any shape. */
+const metaObject = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]);
 
 const inboundSchema = z
   .strictObject({
@@ -15,9 +24,12 @@ const inboundSchema = z
     phoneNumberId: numericId,
     text: z.string().min(1).max(4096).optional(),
     button: z.strictObject({ payload: z.string().min(1), text: z.string().optional() }).optional(),
+    ...Object.fromEntries(INBOUND_KINDS.map((kind) => [kind, metaObject.optional()])),
+    /** The wamid of the message replied to: Meta's `context`. */
+    replyTo: z.string().min(1).max(128).optional(),
   })
-  .refine((b) => (b.text === undefined) !== (b.button === undefined), {
-    message: 'give either text or button',
+  .refine((b) => ['text', 'button', ...INBOUND_KINDS].filter((k) => k in b).length === 1, {
+    message: `give exactly one of text, button, ${INBOUND_KINDS.join(', ')}`,
     path: ['text'],
   });
 
@@ -28,8 +40,9 @@ const preferenceSchema = z.strictObject({
 });
 
 /**
- * What users do on their phones, played on demand: an inbound message (text or quick-reply
- * tap) or a marketing stop/resume, each posted at once as a signed webhook.
+ * What users do on their phones, played on demand: an inbound message (text, a quick-reply
+ * tap, an interactive reply, a reaction, media, a location or contacts, optionally replying to
+ * a message) or a marketing stop/resume, each posted at once as a signed webhook.
  */
 export function simulationRoutes(router: Router, ctx: SandboxContext): void {
   const accept = <S extends z.ZodType>(
@@ -55,21 +68,41 @@ export function simulationRoutes(router: Router, ctx: SandboxContext): void {
     .on(
       'POST',
       '/sandbox/inbound',
-      accept(inboundSchema, ({ from, phoneNumberId, text, button }) => {
+      accept(inboundSchema, (body) => {
+        const { from, phoneNumberId, text, button, replyTo } = body;
         const wamid = randomWamid();
         const now = Date.now();
         // The user's message opens a 24-hour customer service window with this number.
         ctx.windows.opened(phoneNumberId, from, now);
         const timestamp = unixSeconds(now);
+        const context = replyTo ? { context: { from: ctx.displayPhoneNumber, id: replyTo } } : {};
+        const kind = INBOUND_KINDS.find((k) => k in body);
         const message = button
           ? {
               from,
               id: wamid,
               timestamp,
+              ...context,
               type: 'button' as const,
               button: { payload: button.payload, text: button.text ?? button.payload },
             }
-          : { from, id: wamid, timestamp, type: 'text' as const, text: { body: text as string } };
+          : kind
+            ? {
+                from,
+                id: wamid,
+                timestamp,
+                ...context,
+                type: kind,
+                [kind]: (body as Record<string, unknown>)[kind],
+              }
+            : {
+                from,
+                id: wamid,
+                timestamp,
+                ...context,
+                type: 'text' as const,
+                text: { body: text as string },
+              };
         return { item: inboundItem(phoneNumberId, message), answer: { wamid } };
       }),
     )

@@ -77,11 +77,26 @@ export function contactOf(waId: string): Contact {
   return { wa_id: waId, profile: { name: `Sandbox user ${waId.slice(-4)}` } };
 }
 
+/** The kinds of a user's message the sandbox posts besides text and quick-reply taps. */
+export const INBOUND_KINDS = [
+  'interactive',
+  'reaction',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+] as const;
+export type InboundKind = (typeof INBOUND_KINDS)[number];
+
 export function inboundItem(
   phoneNumberId: string,
-  message: { from: string; id: string; timestamp: string } & (
+  message: { from: string; id: string; timestamp: string; context?: object } & (
     | { type: 'text'; text: { body: string } }
     | { type: 'button'; button: { payload: string; text: string } }
+    | { type: InboundKind; [kind: string]: unknown }
   ),
 ): MessageItem {
   return {

@@ -187,6 +187,59 @@ describe('simulated user actions', () => {
     });
   });
 
+  it("posts interactive replies, reactions and media in Meta's shapes, replying to a message", async () => {
+    const interactive = { type: 'button_reply', button_reply: { id: 'yes', title: 'Yes' } };
+    const image = { id: '4490', mime_type: 'image/jpeg', sha256: 'abc', caption: 'receipt' };
+    for (const body of [
+      { interactive, replyTo: 'wamid.SENT' },
+      { reaction: { message_id: 'wamid.SENT', emoji: '👍' } },
+      { image },
+    ]) {
+      const res = await h.call('POST', '/sandbox/inbound', {
+        from: '447400500004',
+        phoneNumberId: '111',
+        ...body,
+      });
+      expect(res.status).toBe(202);
+    }
+    const messages = await eventually(() => {
+      const all = h.deliveries.flatMap((d) => d.messages);
+      return all.length === 3 ? all : undefined;
+    });
+    // Separate deliveries may arrive in any order.
+    messages.sort(
+      (a, b) =>
+        ['interactive', 'reaction', 'image'].indexOf(a.type) -
+        ['interactive', 'reaction', 'image'].indexOf(b.type),
+    );
+    expect(messages).toEqual([
+      expect.objectContaining({
+        type: 'interactive',
+        text: 'Yes',
+        payload: 'yes',
+        repliedTo: 'wamid.SENT',
+        content: { interactive },
+      }),
+      expect.objectContaining({ type: 'reaction', text: '👍', repliedTo: 'wamid.SENT' }),
+      expect.objectContaining({ type: 'image', text: 'receipt', content: { image } }),
+    ]);
+    const raw = h.deliveries
+      .flatMap((d) => (d.body.entry[0]?.changes[0]?.value.messages ?? []) as object[])
+      .find((m) => 'interactive' in m) as { context?: unknown };
+    expect(raw.context).toEqual({ from: expect.any(String) as string, id: 'wamid.SENT' });
+  });
+
+  it('refuses an inbound message with two kinds or none', async () => {
+    for (const body of [{ text: 'a', image: { id: '1' } }, {}]) {
+      const res = await h.call('POST', '/sandbox/inbound', {
+        from: '447400500005',
+        phoneNumberId: '111',
+        ...body,
+      });
+      expect(res.status).toBe(400);
+    }
+  });
+
   it('refuses an inbound message without a valid sender, naming the field', async () => {
     const res = await h.call('POST', '/sandbox/inbound', { from: '+44', phoneNumberId: '111' });
     expect(res.status).toBe(400);

@@ -120,3 +120,12 @@ export {
   type MediaView,
   type NewMedia,
 } from './repositories/media.repository.js';
+export {
+  InboundMessageRepository,
+  SERVICE_WINDOW_HOURS,
+  type InboundCursor,
+  type InboundMessageView,
+  type InboundScope,
+  type NewInboundMessage,
+} from './repositories/inbound-message.repository.js';
+export { ReceivedMessage } from './entities/inbound-message.entity.js';

@@ -20,6 +20,7 @@ import {
   User,
   Workspace,
 } from './entities/identity.entity.js';
+import { ReceivedMessage } from './entities/inbound-message.entity.js';
 import { RateLimit } from './entities/rate-limit.entity.js';
 import { Sender, Template, WhatsAppAccount } from './entities/template-and-settings.entity.js';
 import { Recipient } from './entities/recipient.entity.js';
@@ -69,6 +70,7 @@ export const entities = [
   Sender,
   AccountEvent,
   Media,
+  ReceivedMessage,
 ];
 
 /** One ORM configuration for the API, the worker, migrations and tests. */

@@ -567,3 +567,196 @@ describe('parseWebhook', () => {
     expect(parsed.skipped[3]?.reason).toMatch(/previous_quality_score/);
   });
 });
+
+describe('parseWebhook, inbound messages of every kind', () => {
+  const base = { from: '447911100009', timestamp: '1700000000' };
+  const deliver = (...messages: object[]) =>
+    parseWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'waba-1',
+          changes: [
+            {
+              field: 'messages',
+              value: { metadata: { phone_number_id: '111' }, messages },
+            },
+          ],
+        },
+      ],
+    });
+  const one = (message: object) => {
+    const parsed = deliver({ ...base, id: 'wamid.X', ...message });
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.messages).toHaveLength(1);
+    return parsed.messages[0];
+  };
+
+  it('reads a text reply with the message it answers', () => {
+    expect(
+      one({
+        type: 'text',
+        text: { body: 'Yes please' },
+        context: { from: '15550000000', id: 'wamid.SENT' },
+      }),
+    ).toEqual({
+      wamid: 'wamid.X',
+      from: '447911100009',
+      timestamp: new Date(1_700_000_000_000),
+      phoneNumberId: '111',
+      type: 'text',
+      text: 'Yes please',
+      payload: undefined,
+      repliedTo: 'wamid.SENT',
+      content: undefined,
+    });
+  });
+
+  it('reads a quick-reply tap as its text and payload', () => {
+    expect(
+      one({ type: 'button', button: { text: 'Stop promotions', payload: 'STOP_PROMOS' } }),
+    ).toMatchObject({ type: 'button', text: 'Stop promotions', payload: 'STOP_PROMOS' });
+  });
+
+  it('reads interactive button, list and flow replies in Meta shape', () => {
+    const button = { type: 'button_reply', button_reply: { id: 'yes-1', title: 'Yes' } };
+    expect(one({ type: 'interactive', interactive: button })).toMatchObject({
+      type: 'interactive',
+      text: 'Yes',
+      payload: 'yes-1',
+      content: { interactive: button },
+    });
+    const list = {
+      type: 'list_reply',
+      list_reply: { id: 'row-2', title: 'Tuesday', description: 'after 5 pm' },
+    };
+    expect(one({ type: 'interactive', interactive: list })).toMatchObject({
+      text: 'Tuesday',
+      payload: 'row-2',
+      content: { interactive: list },
+    });
+    const flow = {
+      type: 'nfm_reply',
+      nfm_reply: { response_json: '{"size":"M"}', body: 'Sent', name: 'flow' },
+    };
+    expect(one({ type: 'interactive', interactive: flow })).toMatchObject({
+      text: 'Sent',
+      payload: undefined,
+      content: { interactive: flow },
+    });
+  });
+
+  it('reads a reaction as its emoji, replying to the message reacted to', () => {
+    const reaction = { message_id: 'wamid.SENT', emoji: '👍' };
+    expect(one({ type: 'reaction', reaction })).toMatchObject({
+      text: '👍',
+      repliedTo: 'wamid.SENT',
+      content: { reaction },
+    });
+  });
+
+  it.each(['image', 'video', 'audio', 'document', 'sticker'])(
+    'keeps the metadata of %s messages, never the bytes',
+    (type) => {
+      const media = {
+        id: '1234567890',
+        mime_type: 'application/octet-stream',
+        sha256: 'abc=',
+        caption: 'look',
+        filename: 'a.bin',
+      };
+      expect(one({ type, [type]: media })).toMatchObject({
+        type,
+        text: 'look',
+        content: { [type]: media },
+      });
+    },
+  );
+
+  it('reads locations and shared contacts', () => {
+    const location = { latitude: 52.52, longitude: 13.4, name: 'Office', address: 'Berlin' };
+    expect(one({ type: 'location', location })).toMatchObject({
+      text: 'Office',
+      content: { location },
+    });
+    const contacts = [{ name: { formatted_name: 'Ana' }, phones: [{ phone: '+4930123' }] }];
+    expect(one({ type: 'contacts', contacts })).toMatchObject({
+      text: undefined,
+      content: { contacts },
+    });
+  });
+
+  it('keeps a kind it does not read with its object as it came, and Meta errors', () => {
+    const order = { catalog_id: '9', product_items: [{ product_retailer_id: 'x', quantity: 2 }] };
+    expect(one({ type: 'order', order })).toMatchObject({ type: 'order', content: { order } });
+    const errors = [{ code: 131051, title: 'Message type unknown' }];
+    expect(one({ type: 'unsupported', errors })).toMatchObject({
+      type: 'unsupported',
+      content: { errors },
+    });
+  });
+
+  it('never reads a field inherited from Object.prototype, nor lets __proto__ reach one', () => {
+    const parsed = parseWebhook(
+      JSON.parse(
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messages: [
+                      { ...base, id: 'p1', type: 'constructor' },
+                      { ...base, id: 'p2', type: 'proto' },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        }).replace('"type":"proto"', '"type":"__proto__","__proto__":{"polluted":true}'),
+      ),
+    );
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.messages.map((m) => [m.type, m.content])).toEqual([
+      ['constructor', undefined],
+      ['__proto__', undefined],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('skips malformed or hostile messages, naming where and why, and keeps the rest', () => {
+    const parsed = deliver(
+      { ...base, id: 'm0', type: 'text', text: { body: 'x'.repeat(4097) } },
+      { ...base, id: 'm1', type: 'text', text: { body: 'nul\u0000' } },
+      { ...base, id: 'm2', type: 'text', text: { body: 42 } },
+      { ...base, id: 'm3', type: 'interactive', interactive: { type: 'button_reply' } },
+      { ...base, id: 'm4', type: 'reaction', reaction: { emoji: '👍' } },
+      { ...base, id: 'm5', type: 'image', image: { mime_type: 'image/png' } },
+      { ...base, id: 'm6', type: 'location', location: { latitude: 'north', longitude: 1 } },
+      { ...base, id: 'm7', type: 'order', order: { note: 'a\u0000b' } },
+      { ...base, id: 'm8', type: 'order', order: { note: 'y'.repeat(20_000) } },
+      { ...base, id: 'm9', type: 'Text; drop table', text: { body: 'x' } },
+      { ...base, id: 'm10', type: 'text', text: { body: 'ok' }, context: { id: 7 } },
+      { ...base, id: 'good', type: 'text', text: { body: 'fine' } },
+    );
+    expect(parsed.messages.map((m) => m.wamid)).toEqual(['good']);
+    expect(parsed.skipped.map((s) => s.path.replace('entry.0.changes.0.value.', ''))).toEqual([
+      'messages.0.text',
+      'messages.1.text',
+      'messages.2.text',
+      'messages.3.interactive',
+      'messages.4.reaction',
+      'messages.5.image',
+      'messages.6.location',
+      'messages.7.order',
+      'messages.8.order',
+      'messages.9',
+      'messages.10',
+    ]);
+    expect(parsed.skipped[1].reason).toMatch(/NUL/);
+    expect(parsed.skipped[8].reason).toMatch(/16384/);
+  });
+});

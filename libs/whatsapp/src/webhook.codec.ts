@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { accountFields, noAccountEvents, type AccountEvents } from './account-webhook.schemas.js';
+import { inboundSchema, readInbound } from './inbound-message.schemas.js';
 import { digits, issuesOf, text, toDate, unixSeconds } from './webhook-values.js';
 
 /** The header Meta signs webhook deliveries with. */
@@ -74,15 +75,6 @@ const pricingSchema = z.object({
     .optional(),
 });
 
-const inboundSchema = z.looseObject({
-  from: digits(20),
-  id: text(128).min(1),
-  timestamp: unixSeconds,
-  type: text(32),
-  text: z.object({ body: text(4096) }).optional(),
-  button: z.object({ text: text(256).optional(), payload: text(1024).optional() }).optional(),
-});
-
 const preferenceSchema = z.object({
   wa_id: digits(20),
   value: z.enum(['stop', 'resume']),
@@ -139,11 +131,23 @@ export interface InboundMessage {
   from: string;
   timestamp: Date;
   phoneNumberId: string | undefined;
+  /** Meta's type: text, button, interactive, reaction, image, location, contacts… */
   type: string;
-  /** Text body, or the button text for quick-reply taps. */
+  /**
+   * The text body, a quick-reply's button text, an interactive reply's title (a flow's body),
+   * a reaction's emoji, a media caption or a location's name.
+   */
   text: string | undefined;
-  /** Quick-reply payload. */
+  /** A quick-reply's payload, or the id of the interactive button or list row chosen. */
   payload: string | undefined;
+  /** The wamid of the message this one replies to (`context.id`) or reacts to. */
+  repliedTo: string | undefined;
+  /**
+   * The rest, in Meta's shape under the type's name: `interactive`, `reaction`, media metadata
+   * (`image: {id, mime_type, sha256, caption}`…), `location`, `contacts`, or the object of a kind
+   * the engine does not read, as it came; and Meta's `errors` for unsupported messages.
+   */
+  content: Record<string, unknown> | undefined;
 }
 
 /** Meta's `user_preferences` webhook: a user stopped or resumed marketing messages. */
@@ -253,15 +257,22 @@ export function parseWebhook(payload: unknown): ParsedWebhook & AccountEvents {
             }),
           });
         });
-        each(value.messages, 'messages', inboundSchema, (m) => {
+        each(value.messages, 'messages', inboundSchema, (m, i) => {
+          const read = readInbound(m);
+          if (!read.ok) {
+            out.skipped.push({
+              path: `${at}.value.messages.${i}.${read.path}`,
+              reason: issuesOf(read.error),
+            });
+            return;
+          }
           out.messages.push({
             wamid: m.id,
             from: m.from,
             timestamp: toDate(m.timestamp),
             phoneNumberId,
             type: m.type,
-            text: m.text?.body ?? m.button?.text,
-            payload: m.button?.payload,
+            ...read.reading,
           });
         });
       } else if (Object.hasOwn(accountFields, field)) {

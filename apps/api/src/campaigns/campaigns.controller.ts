@@ -11,10 +11,16 @@ import {
   safeText,
   type CreateCampaignInput,
 } from '#libs/domain';
-import { CampaignRepository, RecipientRepository, SecurityRepository } from '#libs/persistence';
+import {
+  CampaignRepository,
+  InboundMessageRepository,
+  RecipientRepository,
+  SecurityRepository,
+} from '#libs/persistence';
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { InboundPageQuery, inboundNextCursor, inboundPageShape } from '../http/inbound-page.js';
 import { openApiSchema } from '../http/openapi.js';
 import { encodeCursor, pageCursor } from '../http/page-cursor.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
@@ -38,6 +44,7 @@ const recipientsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   cursor: pageCursor(z.strictObject({ id: z.number().int().nonnegative() })).optional(),
 });
+const repliesQuery = z.strictObject(inboundPageShape);
 
 const controlSchema = z
   .strictObject({ reason: safeText().trim().min(1).max(500).optional() })
@@ -54,6 +61,7 @@ export class CampaignsController {
     private readonly campaigns: CampaignRepository,
     private readonly recipients: RecipientRepository,
     private readonly security: SecurityRepository,
+    private readonly inbound: InboundMessageRepository,
   ) {}
 
   @Get()
@@ -113,6 +121,31 @@ export class CampaignsController {
       recipients,
       nextCursor: last && recipients.length === limit ? encodeCursor({ id: last.id }) : null,
     };
+  }
+
+  @Get(':id/replies')
+  @Roles('viewer')
+  @ApiOperation({
+    summary:
+      'Messages attributed to the campaign, newest first, a page at a time: each from a number the campaign was the last to message within REPLY_ATTRIBUTION_WINDOW_HOURS, or replying to its message',
+  })
+  @InboundPageQuery()
+  async replies(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', campaignId) id: string,
+    @Query(new ZodValidationPipe(repliesQuery, 'query')) query: z.infer<typeof repliesQuery>,
+  ) {
+    const campaign = await this.campaigns.findInWorkspace(principal.workspaceId, id);
+    if (!campaign || campaign.kind !== 'campaign') {
+      throw new DomainError('not_found', `campaign ${id} not found`);
+    }
+    const replies = await this.inbound.page(
+      principal.workspaceId,
+      { campaignId: id },
+      query.cursor ?? null,
+      query.limit,
+    );
+    return { replies, nextCursor: inboundNextCursor(replies, query.limit) };
   }
 
   @Post()

@@ -35,6 +35,7 @@ import {
 import {
   ContactListRepository,
   ContactRepository,
+  InboundMessageRepository,
   SecurityRepository,
   SuppressionRepository,
 } from '#libs/persistence';
@@ -43,6 +44,7 @@ import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { csvLine } from '../http/csv-records.js';
 import { StreamedBody, UploadBody } from '../http/idempotency.interceptor.js';
+import { InboundPageQuery, inboundNextCursor, inboundPageShape } from '../http/inbound-page.js';
 import { openApiSchema } from '../http/openapi.js';
 import { nextCursor, pageCursor } from '../http/page-cursor.js';
 import { RateLimit } from '../http/rate-limit.js';
@@ -74,6 +76,20 @@ const importQuery = z.strictObject({
 
 const exportQuery = z.strictObject({ listId: z.uuid().optional(), country: country.optional() });
 
+/**
+ * Inbound: the messages the contact sent (paged); outbound: the messages sent to it, as this
+ * route answered before inbound messages were kept (its newest 500).
+ */
+const messagesQuery = z
+  .strictObject({
+    direction: z.enum(['inbound', 'outbound']).default('inbound'),
+    ...inboundPageShape,
+  })
+  .refine((q) => q.direction === 'inbound' || q.cursor === undefined, {
+    message: 'only direction=inbound is paged',
+    path: ['cursor'],
+  });
+
 const EXPORT_PAGE = 1_000;
 
 /**
@@ -89,6 +105,7 @@ export class ContactsController {
     private readonly suppressions: SuppressionRepository,
     private readonly importer: ImportContactsUseCase,
     private readonly security: SecurityRepository,
+    private readonly inbound: InboundMessageRepository,
   ) {}
 
   @Get()
@@ -306,13 +323,28 @@ export class ContactsController {
   @Get(':id/messages')
   @Roles('viewer')
   @ApiOperation({
-    summary: "The contact's message history, newest first (campaigns and sequences)",
+    summary:
+      "The contact's conversation, newest first: the messages it sent (direction=inbound, the default; text, buttons, interactive replies, reactions, media metadata, each with the service window it opened and the campaign or drip step it answers), a page at a time; or those sent to it (direction=outbound)",
   })
-  async messages(@CurrentPrincipal() principal: Principal, @Param('id', contactId) id: string) {
-    if (!(await this.contacts.get(principal.workspaceId, id))) {
-      throw new DomainError('not_found', `contact ${id} not found`);
+  @ApiQuery({ name: 'direction', required: false, enum: ['inbound', 'outbound'] })
+  @InboundPageQuery()
+  async messages(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', contactId) id: string,
+    @Query(new ZodValidationPipe(messagesQuery, 'query')) query: z.infer<typeof messagesQuery>,
+  ) {
+    const contact = await this.contacts.get(principal.workspaceId, id);
+    if (!contact) throw new DomainError('not_found', `contact ${id} not found`);
+    if (query.direction === 'outbound') {
+      return { messages: await this.contacts.messages(principal.workspaceId, id, 500) };
     }
-    return { messages: await this.contacts.messages(principal.workspaceId, id, 500) };
+    const messages = await this.inbound.page(
+      principal.workspaceId,
+      { phone: contact.phone },
+      query.cursor ?? null,
+      query.limit,
+    );
+    return { messages, nextCursor: inboundNextCursor(messages, query.limit) };
   }
 
   @Get(':id/export')
@@ -340,6 +372,7 @@ export class ContactsController {
       lists: await this.contacts.listsOf(principal.workspaceId, id),
       suppression: await this.suppressions.find(principal.workspaceId, contact.phone),
       messages: await this.contacts.messages(principal.workspaceId, id, 100_000),
+      inboundMessages: await this.inboundHistory(principal.workspaceId, contact.phone),
     };
   }
 
@@ -365,5 +398,18 @@ export class ContactsController {
       target: id,
       ip: clientAddress(req),
     });
+  }
+
+  /** Every message the number sent, for the contact's export. */
+  private async inboundHistory(workspaceId: string, phone: string) {
+    const all = [];
+    let after: { receivedAt: string; id: string } | null = null;
+    for (;;) {
+      const page = await this.inbound.page(workspaceId, { phone }, after, EXPORT_PAGE);
+      all.push(...page);
+      const last = page.at(-1);
+      if (!last || page.length < EXPORT_PAGE) return all;
+      after = { receivedAt: last.receivedAt.toISOString(), id: last.id };
+    }
   }
 }

@@ -16,6 +16,7 @@ import {
   EnrolmentJobRepository,
   IdempotencyRepository,
   IdentityRepository,
+  InboundMessageRepository,
   LaunchChecks,
   MediaRepository,
   MikroORM,
@@ -62,6 +63,7 @@ const ORM_REPOSITORIES = [
   AccountEventRepository,
   SendQueueRepository,
   MediaRepository,
+  InboundMessageRepository,
 ];
 
 /**

@@ -28,6 +28,7 @@ import {
 } from '#libs/domain';
 import {
   EnrolmentJobRepository,
+  InboundMessageRepository,
   SecurityRepository,
   SequenceRepository,
   SettingsRepository,
@@ -37,6 +38,7 @@ import { DripLifecycle, SequenceRunnerLifecycle } from '#libs/temporal';
 import { clientAddress } from '../auth/client-address.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { InboundPageQuery, inboundNextCursor, inboundPageShape } from '../http/inbound-page.js';
 import { openApiSchema } from '../http/openapi.js';
 import { nextCursor, pageCursor } from '../http/page-cursor.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
@@ -51,6 +53,13 @@ const enrolmentsQuery = z.strictObject({
   status: z.enum(['active', 'completed', 'exited']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: pageCursor(z.strictObject({ id: z.string().max(100) })).optional(),
+});
+const repliesQuery = z.strictObject({
+  step: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a step id')
+    .optional(),
+  ...inboundPageShape,
 });
 /** Legacy per-contact workflows signalled at a time. */
 const CONCURRENCY = 32;
@@ -72,6 +81,7 @@ export class SequencesController {
     private readonly jobs: EnrolmentJobRepository,
     private readonly events: EnrolmentEvents,
     private readonly security: SecurityRepository,
+    private readonly inbound: InboundMessageRepository,
   ) {}
 
   @Get()
@@ -291,6 +301,29 @@ export class SequencesController {
       enrolments: rows,
       nextCursor: nextCursor(rows, query.limit, (e) => ({ id: e.workflowId })),
     };
+  }
+
+  @Get(':id/replies')
+  @Roles('viewer')
+  @ApiOperation({
+    summary:
+      "Messages attributed to the sequence's drip messages, with their step, newest first, a page at a time",
+  })
+  @ApiQuery({ name: 'step', required: false, description: 'only replies to this step' })
+  @InboundPageQuery()
+  async replies(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Query(new ZodValidationPipe(repliesQuery, 'query')) query: z.infer<typeof repliesQuery>,
+  ) {
+    await this.found(principal.workspaceId, id);
+    const replies = await this.inbound.page(
+      principal.workspaceId,
+      { sequenceId: id, step: query.step },
+      query.cursor ?? null,
+      query.limit,
+    );
+    return { replies, nextCursor: inboundNextCursor(replies, query.limit) };
   }
 
   @Get(':id/enrolments/:contactId')

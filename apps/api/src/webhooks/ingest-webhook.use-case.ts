@@ -1,9 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isOptOutPayload, isStopText, normalisePhone, type StatusEventInput } from '#libs/domain';
 import {
   CampaignRepository,
   ContactRepository,
   type CampaignStopRequest,
+  InboundMessageRepository,
+  type NewInboundMessage,
   RateLimitRepository,
   RecipientRepository,
   senderKey,
@@ -11,6 +13,7 @@ import {
   type SuppressionEntry,
 } from '#libs/persistence';
 import { classifyError, type ParsedWebhook } from '#libs/whatsapp';
+import { API_CONFIG, type ApiConfig } from '../api.config.js';
 import { EnrolmentEvents } from '../sequences/enrolment-events.js';
 import { StatusSignalBatcher } from './status-signal-batcher.js';
 
@@ -36,6 +39,8 @@ export class IngestWebhookUseCase {
     private readonly contacts: ContactRepository,
     private readonly suppressions: SuppressionRepository,
     private readonly enrolments: EnrolmentEvents,
+    private readonly inboundMessages: InboundMessageRepository,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /** Applies one workspace's share of a delivery (its signature and numbers checked already). */
@@ -108,8 +113,8 @@ export class IngestWebhookUseCase {
   }
 
   /**
-   * What a delivery says about consent: an inbound message opens the contact's 24-hour service
-   * window; STOP (or a similar keyword), the opt-out button, Meta's `user_preferences` stop and
+   * What a delivery says about consent: every inbound message is kept (once per wamid, with the
+   * campaign or drip step it answers) and opens the contact's 24-hour service window; STOP (or a similar keyword), the opt-out button, Meta's `user_preferences` stop and
    * error 131050 put the number on the suppression list; a `user_preferences` resume lifts only
    * the suppression that such a stop made. Returns how many numbers were newly suppressed.
    */
@@ -122,10 +127,22 @@ export class IngestWebhookUseCase {
     const e164 = (waId: string) => normalisePhone(waId)?.e164;
     const entries: SuppressionEntry[] = [];
     const inbound: { phone: string; at: Date }[] = [];
+    const kept: NewInboundMessage[] = [];
     for (const m of webhook.messages) {
       const phone = e164(m.from);
       if (!phone) continue;
       inbound.push({ phone, at: m.timestamp });
+      kept.push({
+        wamid: m.wamid,
+        phone,
+        phoneNumberId: m.phoneNumberId ?? null,
+        type: m.type,
+        text: m.text ?? null,
+        payload: m.payload ?? null,
+        content: m.content ?? null,
+        repliedTo: m.repliedTo ?? null,
+        receivedAt: m.timestamp,
+      });
       if (isOptOutPayload(m.payload)) entries.push({ phone, reason: 'opt_out_button' });
       else if (m.type === 'text' && isStopText(m.text)) {
         entries.push({ phone, reason: 'stop_keyword' });
@@ -150,6 +167,7 @@ export class IngestWebhookUseCase {
         entries.push({ phone: c.phone, reason: 'error_131050' });
       }
     }
+    await this.inboundMessages.store(workspaceId, kept, this.config.REPLY_ATTRIBUTION_WINDOW_HOURS);
     await this.contacts.recordInbound(workspaceId, inbound);
     const added = await this.suppressions.suppress(workspaceId, entries);
     // Every opt-out reaches the number's enrolments, even when the number was listed already.

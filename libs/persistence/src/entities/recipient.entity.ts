@@ -36,6 +36,18 @@ const RecipientSchema = defineEntity({
       properties: ['phone'],
       where: `status = 'pending' and phone is not null`,
     },
+    // A reply is attributed to the last message sent to its number.
+    {
+      name: 'recipients_phone_sent_at_index',
+      properties: ['phone', 'sentAt'],
+      where: 'sent_at is not null',
+    },
+    // …or in flight to it, its acceptance not recorded yet.
+    {
+      name: 'recipients_sending_phone_index',
+      properties: ['phone'],
+      where: `status = 'sending'`,
+    },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),

@@ -12,6 +12,7 @@ import { Migration20261202160000 } from './20261202160000-account-signals.migrat
 import { Migration20261202170000 } from './20261202170000-stop-requests.migration.js';
 import { Migration20261202210000 } from './20261202210000-contact-import-numbers.migration.js';
 import { Migration20261203080000 } from './20261203080000-user-email-per-workspace.migration.js';
+import { Migration20261203090000 } from './20261203090000-inbound-messages.migration.js';
 
 /** Every migration, in order; listed explicitly so the same list works from sources and dist. */
 export const migrationsList = [
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: Migration20261202170000.name, class: Migration20261202170000 },
   { name: Migration20261202210000.name, class: Migration20261202210000 },
   { name: Migration20261203080000.name, class: Migration20261203080000 },
+  { name: Migration20261203090000.name, class: Migration20261203090000 },
 ];

@@ -39,6 +39,8 @@ const COMMITTED: Record<string, string> = {
     '9ad1b8ce73c5d0db865da43398e0a0bc15caa87bc011ec3f15b440885c588bf1',
   '20261203080000-user-email-per-workspace.migration.ts':
     '108f201220774ee1878fdbeaa09dfa7aacd841806eeb52b573ccab622d1cdb47',
+  '20261203090000-inbound-messages.migration.ts':
+    '607d65a552f18e733fe95b7cdf77438de6c84eed4b1851e7878404a97542b8dc',
 };
 
 const folder = dirname(fileURLToPath(import.meta.url));

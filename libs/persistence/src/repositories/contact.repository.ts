@@ -378,8 +378,9 @@ export class ContactRepository {
   /**
    * Erases the contact's personal data: the contact and its list memberships go, its number
    * and message variables are removed from every campaign's rows and uploaded audiences, while
-   * each campaign's counts (by status and country) stay as they were. A suppression entry stays
-   * so the number is never messaged again. Returns false when there is no such contact.
+   * each campaign's counts (by status and country) stay as they were; the messages it sent the
+   * workspace are deleted. A suppression entry stays so the number is never messaged again.
+   * Returns false when there is no such contact.
    */
   async erase(workspaceId: string, id: string): Promise<boolean> {
     return this.em.fork().transactional(async (em) => {
@@ -394,6 +395,10 @@ export class ContactRepository {
            status = case when status = 'pending' then 'skipped' else status end
          where r.campaign_id in (select k.id from campaigns k where k.workspace_id = ?)
            and (r.contact_id = ? or r.phone = ?)`,
+        [workspaceId, id, contact.phone],
+      );
+      await em.execute(
+        `delete from inbound_messages where workspace_id = ? and (contact_id = ? or phone = ?)`,
         [workspaceId, id, contact.phone],
       );
       await em.execute(
