@@ -490,7 +490,7 @@ describe('security: what an attacker tries', () => {
         ['DELETE', `/v1/contacts/${contact.id}`],
         ['GET', `/v1/contacts/${contact.id}/export`],
         ['GET', `/v1/contacts/${contact.id}/messages`],
-        ['GET', `/v1/contacts/${contact.id}/messages?direction=outbound`],
+        ['GET', `/v1/contacts/${contact.id}/messages?direction=inbound`],
         ['GET', `/v1/campaigns/${target}/replies`],
         ['GET', `/v1/sequences/${sequence.id}/replies`],
         ['GET', `/v1/contact-lists/${list.id}`],
@@ -1002,6 +1002,7 @@ describe('security: what an attacker tries', () => {
           `/v1/campaigns/${id}/recipients`,
           `/v1/campaigns/${id}/replies`,
           `/v1/contacts/${id}/messages`,
+          `/v1/contacts/${id}/messages?direction=inbound`,
           `/v1/sequences/${id}/replies`,
           `/v1/templates/${id}`,
           `/v1/audiences/${id}`,
@@ -1046,7 +1047,7 @@ describe('security: what an attacker tries', () => {
         JSON.stringify({ receivedAt: "' or 1=1 --", id: '00000000-0000-0000-0000-000000000000' }),
       ).toString('base64url');
       for (const base of [
-        `/v1/contacts/${own.id}/messages`,
+        `/v1/contacts/${own.id}/messages?direction=inbound`,
         `/v1/campaigns/${await campaign()}/replies`,
         `/v1/sequences/${ownSequence.id}/replies`,
       ]) {
@@ -1065,7 +1066,7 @@ describe('security: what an attacker tries', () => {
           const res = await probe(
             `query ${base.slice(0, 30)} ${q.slice(0, 40)}`,
             'GET',
-            `${base}?${q}`,
+            `${base}${base.includes('?') ? '&' : '?'}${q}`,
             {
               token: admin,
             },
@@ -1080,7 +1081,7 @@ describe('security: what an attacker tries', () => {
       }
       for (const [path, field] of [
         [`/v1/contacts/${own.id}/messages?direction=sideways`, 'query.direction'],
-        [`/v1/contacts/${own.id}/messages?direction=outbound&cursor=${badTime}`, 'query.cursor'],
+        [`/v1/contacts/${own.id}/messages?cursor=${badTime}`, 'query.cursor'],
         [`/v1/sequences/${ownSequence.id}/replies?step=..%2F..%2Fx`, 'query.step'],
         [`/v1/sequences/${ownSequence.id}/replies?step=%00`, 'query.step'],
       ]) {

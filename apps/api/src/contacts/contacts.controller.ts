@@ -77,12 +77,12 @@ const importQuery = z.strictObject({
 const exportQuery = z.strictObject({ listId: z.uuid().optional(), country: country.optional() });
 
 /**
- * Inbound: the messages the contact sent (paged); outbound: the messages sent to it, as this
- * route answered before inbound messages were kept (its newest 500).
+ * Outbound (the default, as this route answered before inbound messages were kept): the messages
+ * sent to the contact, its newest 500. Inbound: the messages it sent, a page at a time.
  */
 const messagesQuery = z
   .strictObject({
-    direction: z.enum(['inbound', 'outbound']).default('inbound'),
+    direction: z.enum(['inbound', 'outbound']).default('outbound'),
     ...inboundPageShape,
   })
   .refine((q) => q.direction === 'inbound' || q.cursor === undefined, {
@@ -324,7 +324,7 @@ export class ContactsController {
   @Roles('viewer')
   @ApiOperation({
     summary:
-      "The contact's conversation, newest first: the messages it sent (direction=inbound, the default; text, buttons, interactive replies, reactions, media metadata, each with the service window it opened and the campaign or drip step it answers), a page at a time; or those sent to it (direction=outbound)",
+      "The contact's conversation, newest first: the messages sent to it (direction=outbound, the default, as before inbound messages were kept; its newest 500); or the messages it sent (direction=inbound: text, buttons, interactive replies, reactions, media metadata, each with the service window it opened and the campaign or drip step it answers), a page at a time",
   })
   @ApiQuery({ name: 'direction', required: false, enum: ['inbound', 'outbound'] })
   @InboundPageQuery()
